@@ -97,7 +97,11 @@ mod tests {
     fn transition_table() {
         let redeemed = CodeState::Redeemed { at: EARLIER };
         let cases = [
-            (CodeState::Issued, BEFORE, Ok(CodeState::Redeemed { at: BEFORE })),
+            (
+                CodeState::Issued,
+                BEFORE,
+                Ok(CodeState::Redeemed { at: BEFORE }),
+            ),
             (CodeState::Issued, AT_EXPIRY, Err(CodeRejection::Expired)),
             (redeemed, BEFORE, Err(CodeRejection::AlreadyRedeemed)),
             (redeemed, AT_EXPIRY, Err(CodeRejection::AlreadyRedeemed)),

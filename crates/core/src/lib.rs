@@ -32,6 +32,7 @@ pub mod random;
 pub mod redirect;
 pub mod scope;
 pub mod secret;
+pub mod service;
 pub mod store;
 pub mod time;
 pub mod token;

@@ -160,9 +160,21 @@ mod tests {
 
     #[test]
     fn roles_are_ordered_by_power() {
-        assert!(Role::Owner.permissions().includes(Role::Admin.permissions()));
-        assert!(Role::Admin.permissions().includes(Role::Member.permissions()));
-        assert!(Role::Member.permissions().includes(Role::Guest.permissions()));
+        assert!(
+            Role::Owner
+                .permissions()
+                .includes(Role::Admin.permissions())
+        );
+        assert!(
+            Role::Admin
+                .permissions()
+                .includes(Role::Member.permissions())
+        );
+        assert!(
+            Role::Member
+                .permissions()
+                .includes(Role::Guest.permissions())
+        );
         assert!(!Role::Member.permissions().contains(Permission::AppsManage));
     }
 

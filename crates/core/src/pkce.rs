@@ -47,7 +47,9 @@ impl ChallengeMethod {
         match method {
             Some("S256") => Ok(ChallengeMethod::S256),
             Some(other) => Err(PkceError::UnsupportedMethod(other.to_owned())),
-            None => Err(PkceError::UnsupportedMethod("plain (the default when no method is sent)".to_owned())),
+            None => Err(PkceError::UnsupportedMethod(
+                "plain (the default when no method is sent)".to_owned(),
+            )),
         }
     }
 
@@ -125,7 +127,11 @@ mod tests {
     fn rfc7636_appendix_b_vector() {
         let verifier = CodeVerifier::parse(RFC_VERIFIER).unwrap();
         assert_eq!(CodeChallenge::s256(&verifier).as_str(), RFC_CHALLENGE);
-        assert!(CodeChallenge::parse(RFC_CHALLENGE).unwrap().is_satisfied_by(&verifier));
+        assert!(
+            CodeChallenge::parse(RFC_CHALLENGE)
+                .unwrap()
+                .is_satisfied_by(&verifier)
+        );
     }
 
     #[test]
@@ -137,10 +143,22 @@ mod tests {
 
     #[test]
     fn plain_and_missing_methods_are_rejected() {
-        assert!(matches!(ChallengeMethod::parse(Some("plain")), Err(PkceError::UnsupportedMethod(_))));
-        assert!(matches!(ChallengeMethod::parse(None), Err(PkceError::UnsupportedMethod(_))));
-        assert!(matches!(ChallengeMethod::parse(Some("s256")), Err(PkceError::UnsupportedMethod(_))));
-        assert_eq!(ChallengeMethod::parse(Some("S256")), Ok(ChallengeMethod::S256));
+        assert!(matches!(
+            ChallengeMethod::parse(Some("plain")),
+            Err(PkceError::UnsupportedMethod(_))
+        ));
+        assert!(matches!(
+            ChallengeMethod::parse(None),
+            Err(PkceError::UnsupportedMethod(_))
+        ));
+        assert!(matches!(
+            ChallengeMethod::parse(Some("s256")),
+            Err(PkceError::UnsupportedMethod(_))
+        ));
+        assert_eq!(
+            ChallengeMethod::parse(Some("S256")),
+            Ok(ChallengeMethod::S256)
+        );
     }
 
     #[test]

@@ -69,7 +69,11 @@ impl RedirectUri {
             "https" if parsed.host_str().is_some_and(|host| !host.is_empty()) => {}
             "https" => return Err(reject("an https URI needs a host")),
             "http" if split_loopback(uri).is_some() => {}
-            "http" => return Err(reject("plain http is allowed only for 127.0.0.1, [::1] and localhost")),
+            "http" => {
+                return Err(reject(
+                    "plain http is allowed only for 127.0.0.1, [::1] and localhost",
+                ));
+            }
             _ if scheme.contains('.') => {}
             _ => {
                 return Err(reject(
@@ -137,7 +141,9 @@ struct LoopbackParts<'a> {
 /// anything else.
 fn split_loopback(uri: &str) -> Option<LoopbackParts<'_>> {
     let after_scheme = uri.strip_prefix("http://")?;
-    let authority_end = after_scheme.find(['/', '?', '#']).unwrap_or(after_scheme.len());
+    let authority_end = after_scheme
+        .find(['/', '?', '#'])
+        .unwrap_or(after_scheme.len());
     let (authority, rest) = after_scheme.split_at(authority_end);
 
     let host = LOOPBACK_HOSTS
@@ -145,9 +151,9 @@ fn split_loopback(uri: &str) -> Option<LoopbackParts<'_>> {
         .find(|host| authority.starts_with(host))?;
     let port = &authority[host.len()..];
     let port_ok = port.is_empty()
-        || port
-            .strip_prefix(':')
-            .is_some_and(|digits| !digits.is_empty() && digits.len() <= 5 && digits.bytes().all(|b| b.is_ascii_digit()));
+        || port.strip_prefix(':').is_some_and(|digits| {
+            !digits.is_empty() && digits.len() <= 5 && digits.bytes().all(|b| b.is_ascii_digit())
+        });
     port_ok.then_some(LoopbackParts { host, rest })
 }
 
@@ -189,9 +195,15 @@ mod tests {
             ("http://127.0.0.1/cb", "http://127.0.0.1:53121/cb"),
             ("http://127.0.0.1:8080/cb", "http://127.0.0.1:9/cb"),
             ("http://[::1]:1/cb", "http://[::1]:65535/cb"),
-            ("http://localhost:3000/callback", "http://localhost:49152/callback"),
+            (
+                "http://localhost:3000/callback",
+                "http://localhost:49152/callback",
+            ),
         ] {
-            assert!(registered(uri).matches(requested), "{requested} must match {uri}");
+            assert!(
+                registered(uri).matches(requested),
+                "{requested} must match {uri}"
+            );
         }
     }
 

@@ -24,7 +24,9 @@ pub struct InvalidScopeSyntax(pub String);
 impl Scope {
     /// Parses one scope token.
     pub fn parse(token: &str) -> Result<Scope, InvalidScopeSyntax> {
-        let valid_char = |byte: u8| byte == 0x21 || (0x23..=0x5B).contains(&byte) || (0x5D..=0x7E).contains(&byte);
+        let valid_char = |byte: u8| {
+            byte == 0x21 || (0x23..=0x5B).contains(&byte) || (0x5D..=0x7E).contains(&byte)
+        };
         if token.is_empty() || !token.bytes().all(valid_char) {
             return Err(InvalidScopeSyntax(format!(
                 "{token:?} is not a scope token (printable ASCII without space, '\"' or '\\')"
@@ -65,13 +67,21 @@ impl ScopeSet {
         if text.is_empty() {
             return Ok(ScopeSet::default());
         }
-        text.split(' ').map(Scope::parse).collect::<Result<_, _>>().map(ScopeSet)
+        text.split(' ')
+            .map(Scope::parse)
+            .collect::<Result<_, _>>()
+            .map(ScopeSet)
     }
 
     /// Builds a set from scope tokens that are already known to be valid,
     /// skipping any that are not.
     pub fn from_known<'a>(tokens: impl IntoIterator<Item = &'a str>) -> ScopeSet {
-        ScopeSet(tokens.into_iter().filter_map(|token| Scope::parse(token).ok()).collect())
+        ScopeSet(
+            tokens
+                .into_iter()
+                .filter_map(|token| Scope::parse(token).ok())
+                .collect(),
+        )
     }
 
     /// Returns whether the set is empty.
@@ -168,7 +178,9 @@ impl ScopeCatalog {
 
     /// Returns the entry for `scope`, if the catalog has it.
     pub fn entry(&self, scope: &str) -> Option<&CatalogEntry> {
-        self.entries.iter().find(|entry| entry.scope.as_str() == scope)
+        self.entries
+            .iter()
+            .find(|entry| entry.scope.as_str() == scope)
     }
 
     /// Returns every entry.
@@ -187,7 +199,10 @@ impl ScopeCatalog {
 
     /// Returns every scope in the catalog.
     pub fn all(&self) -> ScopeSet {
-        self.entries.iter().map(|entry| entry.scope.clone()).collect()
+        self.entries
+            .iter()
+            .map(|entry| entry.scope.clone())
+            .collect()
     }
 
     /// Returns the permissions that `scopes` allow together.
@@ -195,7 +210,9 @@ impl ScopeCatalog {
         scopes
             .iter()
             .filter_map(|scope| self.entry(scope.as_str()))
-            .fold(PermissionSet::EMPTY, |set, entry| set.union(entry.permissions))
+            .fold(PermissionSet::EMPTY, |set, entry| {
+                set.union(entry.permissions)
+            })
     }
 
     /// Returns the scopes of `scopes` whose every permission is in `allowed`:
@@ -221,8 +238,16 @@ impl Default for ScopeCatalog {
             permissions: PermissionSet::of(permissions),
         };
         ScopeCatalog::new(vec![
-            entry("profile", "See your name and email address", &[Permission::ProfileRead]),
-            entry("initiatives:read", "See initiatives", &[Permission::InitiativesRead]),
+            entry(
+                "profile",
+                "See your name and email address",
+                &[Permission::ProfileRead],
+            ),
+            entry(
+                "initiatives:read",
+                "See initiatives",
+                &[Permission::InitiativesRead],
+            ),
             entry(
                 "initiatives:write",
                 "Create and change initiatives",
@@ -240,7 +265,11 @@ impl Default for ScopeCatalog {
                 "File and change bugs",
                 &[Permission::BugsRead, Permission::BugsWrite],
             ),
-            entry("agents:run", "Start agents in your name", &[Permission::AgentsRun]),
+            entry(
+                "agents:run",
+                "Start agents in your name",
+                &[Permission::AgentsRun],
+            ),
             entry(
                 OFFLINE_ACCESS,
                 "Keep access when you are not using the app",

@@ -110,7 +110,10 @@ impl Secret {
         }
 
         let (signed, checksum) = value.split_at(value.len() - CHECKSUM_LEN);
-        let expected = encode_base62(&crc32fast::hash(signed.as_bytes()).to_be_bytes(), CHECKSUM_LEN);
+        let expected = encode_base62(
+            &crc32fast::hash(signed.as_bytes()).to_be_bytes(),
+            CHECKSUM_LEN,
+        );
         if !bool::from(expected.as_bytes().ct_eq(checksum.as_bytes())) {
             return Err(MalformedSecret::WrongChecksum);
         }
@@ -143,7 +146,7 @@ impl fmt::Debug for Secret {
 }
 
 /// SHA-256 of a secret's full text: what stores keep and look up by.
-#[derive(Clone, Copy, Eq, Hash)]
+#[derive(Clone, Copy, Eq)]
 pub struct SecretHash([u8; 32]);
 
 impl SecretHash {
@@ -172,6 +175,12 @@ impl PartialEq for SecretHash {
     /// Compares in constant time, so that timing reveals nothing of a stored hash.
     fn eq(&self, other: &Self) -> bool {
         self.0.ct_eq(&other.0).into()
+    }
+}
+
+impl std::hash::Hash for SecretHash {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
     }
 }
 
@@ -216,7 +225,11 @@ mod tests {
     fn parse_rejects_changed_character() {
         let secret = Secret::generate(SecretKind::RefreshToken, &SequenceRandom::default());
         let mut text = secret.expose().to_owned();
-        let flipped = if text.as_bytes()[10] == b'a' { "b" } else { "a" };
+        let flipped = if text.as_bytes()[10] == b'a' {
+            "b"
+        } else {
+            "a"
+        };
         text.replace_range(10..11, flipped);
         assert_eq!(
             Secret::parse(SecretKind::RefreshToken, &text).unwrap_err(),

@@ -138,8 +138,10 @@ pub trait TokenStore: Send + Sync {
     async fn find_access_token(&self, hash: &SecretHash) -> StoreResult<Option<AccessTokenRecord>>;
     /// Returns the refresh token with `hash`, in state `Revoked` when the
     /// token or its family is revoked.
-    async fn find_refresh_token(&self, hash: &SecretHash)
-    -> StoreResult<Option<RefreshTokenRecord>>;
+    async fn find_refresh_token(
+        &self,
+        hash: &SecretHash,
+    ) -> StoreResult<Option<RefreshTokenRecord>>;
     /// Rotates the refresh token `old` following [`crate::token::transition`],
     /// atomically: of any number of concurrent calls for one token, exactly
     /// one returns [`Rotation::Rotated`] and stores `access` and `refresh`;

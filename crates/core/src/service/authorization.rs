@@ -1,0 +1,433 @@
+//! The authorization endpoint (RFC 6749 section 4.1.1): validating a request,
+//! recording consent and issuing the authorization code.
+//!
+//! Validation runs in an order that never redirects to an unverified URI:
+//! a missing or unknown client and a missing or unregistered redirect URI
+//! end on an error page ([`AuthorizationError::ErrorPage`]); every later
+//! error is sent back to the verified redirect URI with `error`,
+//! `error_description`, `state` and `iss` (RFC 9207).
+
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use crate::client::{Client, ClientStatus};
+use crate::code::{AuthorizationCode, CodeState};
+use crate::directory::Workspace;
+use crate::error::{ErrorCode, OAuthError, ServiceError, StoreError};
+use crate::grant::Grant;
+use crate::ids::{ClientId, FamilyId, GrantId, UserId, WorkspaceId};
+use crate::permission::Role;
+use crate::pkce::{ChallengeMethod, CodeChallenge};
+use crate::scope::ScopeSet;
+use crate::secret::{Secret, SecretKind};
+use crate::service::{Context, MAX_STATE_LEN};
+use crate::store::Store;
+
+/// The raw parameters of an authorization request, as received.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AuthorizationRequest {
+    /// `response_type`; only `code` is supported.
+    pub response_type: Option<String>,
+    /// `client_id`.
+    pub client_id: Option<String>,
+    /// `redirect_uri`; always required here, so it is never guessed.
+    pub redirect_uri: Option<String>,
+    /// `scope`; absent or empty means the client's default scopes.
+    pub scope: Option<String>,
+    /// `state`, echoed back unchanged.
+    pub state: Option<String>,
+    /// `code_challenge` (RFC 7636).
+    pub code_challenge: Option<String>,
+    /// `code_challenge_method`; only `S256`.
+    pub code_challenge_method: Option<String>,
+}
+
+/// A request that passed validation.
+#[derive(Debug, Clone)]
+pub struct ValidatedAuthorization {
+    /// The requesting client.
+    pub client: Client,
+    /// The exact redirect URI of the request, matched against the client's.
+    pub redirect_uri: String,
+    /// Requested scopes, or the client's defaults.
+    pub scopes: ScopeSet,
+    /// `state`, if sent.
+    pub state: Option<String>,
+    /// PKCE challenge, if sent.
+    pub challenge: Option<CodeChallenge>,
+}
+
+/// An error to send back to the client's verified redirect URI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorRedirect {
+    /// The verified redirect URI.
+    pub redirect_uri: String,
+    /// Error code and description.
+    pub error: OAuthError,
+    /// `state` of the request, echoed back.
+    pub state: Option<String>,
+    /// Issuer identifier (RFC 9207).
+    pub issuer: String,
+}
+
+impl ErrorRedirect {
+    /// Returns the full redirect location carrying the error parameters.
+    pub fn location(&self) -> String {
+        let mut pairs = vec![
+            ("error", self.error.error.as_str()),
+            ("error_description", self.error.error_description.as_str()),
+        ];
+        if let Some(state) = &self.state {
+            pairs.push(("state", state));
+        }
+        pairs.push(("iss", &self.issuer));
+        append_query(&self.redirect_uri, &pairs)
+    }
+}
+
+/// Why an authorization request cannot go on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthorizationError {
+    /// The client or redirect URI could not be verified: show an error page
+    /// and never redirect.
+    #[error("{0}")]
+    ErrorPage(OAuthError),
+    /// Redirect the error to the client.
+    #[error("{}", .0.error)]
+    Redirect(ErrorRedirect),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Appends form-encoded `pairs` to `uri`, keeping the URI's own characters
+/// as registered.
+fn append_query(uri: &str, pairs: &[(&str, &str)]) -> String {
+    let encoded = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
+    let separator = if uri.contains('?') { '&' } else { '?' };
+    format!("{uri}{separator}{encoded}")
+}
+
+/// Validates authorization requests, records consent and issues codes.
+pub struct AuthorizationService<S> {
+    store: Arc<S>,
+    context: Arc<Context>,
+}
+
+impl<S: Store> AuthorizationService<S> {
+    /// Creates the service.
+    pub fn new(store: Arc<S>, context: Arc<Context>) -> Self {
+        AuthorizationService { store, context }
+    }
+
+    /// Validates `request` in the safe order described in the module docs.
+    #[tracing::instrument(skip_all, fields(client_id = request.client_id.as_deref()))]
+    pub async fn validate(
+        &self,
+        request: &AuthorizationRequest,
+    ) -> Result<ValidatedAuthorization, AuthorizationError> {
+        let (client, redirect_uri) = self.verify_client_and_redirect(request).await?;
+        let redirect_error = |code: ErrorCode, description: String| {
+            tracing::info!(client_id = %client.id, error = %code, description, "authorization request rejected");
+            AuthorizationError::Redirect(ErrorRedirect {
+                redirect_uri: redirect_uri.clone(),
+                error: OAuthError::new(code, description),
+                state: request
+                    .state
+                    .clone()
+                    .filter(|state| state.len() <= MAX_STATE_LEN),
+                issuer: self.context.settings.issuer.clone(),
+            })
+        };
+
+        if request
+            .state
+            .as_ref()
+            .is_some_and(|state| state.len() > MAX_STATE_LEN)
+        {
+            return Err(redirect_error(
+                ErrorCode::InvalidRequest,
+                format!("state is longer than {MAX_STATE_LEN} bytes"),
+            ));
+        }
+        match request.response_type.as_deref() {
+            Some("code") => {}
+            None => {
+                return Err(redirect_error(
+                    ErrorCode::InvalidRequest,
+                    "response_type is missing".into(),
+                ));
+            }
+            Some(other) => {
+                return Err(redirect_error(
+                    ErrorCode::UnsupportedResponseType,
+                    format!("response_type {other:?} is not supported: use \"code\""),
+                ));
+            }
+        }
+
+        let scopes = self
+            .requested_scopes(&client, request.scope.as_deref())
+            .map_err(|description| redirect_error(ErrorCode::InvalidScope, description))?;
+        let challenge = pkce_challenge(&client, request)
+            .map_err(|description| redirect_error(ErrorCode::InvalidRequest, description))?;
+
+        Ok(ValidatedAuthorization {
+            client,
+            redirect_uri,
+            scopes,
+            state: request.state.clone(),
+            challenge,
+        })
+    }
+
+    /// Checks `client_id` and `redirect_uri`: the steps whose failure must
+    /// not redirect.
+    async fn verify_client_and_redirect(
+        &self,
+        request: &AuthorizationRequest,
+    ) -> Result<(Client, String), AuthorizationError> {
+        let page = |code: ErrorCode, description: &str| {
+            tracing::info!(
+                client_id = request.client_id.as_deref(),
+                description,
+                "authorization request rejected without redirect"
+            );
+            AuthorizationError::ErrorPage(OAuthError::new(code, description))
+        };
+        let Some(client_id) = request.client_id.as_deref().filter(|id| !id.is_empty()) else {
+            return Err(page(ErrorCode::InvalidRequest, "client_id is missing"));
+        };
+        let Some(client) = self.store.find_client(&ClientId::new(client_id)).await? else {
+            return Err(page(
+                ErrorCode::InvalidClient,
+                "no client is registered with this client_id",
+            ));
+        };
+        if client.status != ClientStatus::Active {
+            return Err(page(
+                ErrorCode::UnauthorizedClient,
+                "this app is suspended by its workspace admins",
+            ));
+        }
+
+        let Some(redirect_uri) = request
+            .redirect_uri
+            .as_deref()
+            .filter(|uri| !uri.is_empty())
+        else {
+            return Err(page(ErrorCode::InvalidRequest, "redirect_uri is missing"));
+        };
+        if client.redirect_uri_for(redirect_uri).is_none() {
+            return Err(page(
+                ErrorCode::InvalidRequest,
+                "redirect_uri does not exactly match any redirect URI registered for this client",
+            ));
+        }
+        Ok((client, redirect_uri.to_owned()))
+    }
+
+    /// Resolves the requested scopes (RFC 6749 section 3.3): the client's
+    /// defaults when none are requested, otherwise known scopes the client
+    /// may ask for. Returns the description of the first failure.
+    fn requested_scopes(&self, client: &Client, scope: Option<&str>) -> Result<ScopeSet, String> {
+        let requested = ScopeSet::parse(scope.unwrap_or("")).map_err(|error| error.to_string())?;
+        let scopes = if requested.is_empty() {
+            client.default_scopes.clone()
+        } else {
+            requested
+        };
+        if scopes.is_empty() {
+            return Err("no scope was requested and this client has no default scopes".into());
+        }
+
+        let unknown = self.context.catalog.unknown(&scopes);
+        if !unknown.is_empty() {
+            return Err(format!("unknown scope: {unknown}"));
+        }
+        let not_allowed = scopes.difference(&client.allowed_scopes);
+        if !not_allowed.is_empty() {
+            return Err(format!("this client may not request: {not_allowed}"));
+        }
+        Ok(scopes)
+    }
+
+    /// Returns the workspaces in which `user_id` may approve this client,
+    /// with their role: the client's own workspace for a workspace app, any
+    /// of the member's workspaces for a self-registered client.
+    pub async fn workspaces_for(
+        &self,
+        validated: &ValidatedAuthorization,
+        user_id: &UserId,
+    ) -> Result<Vec<(Workspace, Role)>, StoreError> {
+        let memberships = self.store.memberships_of_user(user_id).await?;
+        let mut workspaces = Vec::new();
+        for membership in memberships {
+            let owner = validated.client.workspace_id.as_ref();
+            if owner.is_some_and(|owner| *owner != membership.workspace_id) {
+                continue;
+            }
+            if let Some(workspace) = self.store.find_workspace(&membership.workspace_id).await? {
+                workspaces.push((workspace, membership.role));
+            }
+        }
+        Ok(workspaces)
+    }
+
+    /// Returns whether the member must see the consent page: `false` when a
+    /// remembered grant already covers every requested scope.
+    pub async fn needs_consent(
+        &self,
+        validated: &ValidatedAuthorization,
+        user_id: &UserId,
+        workspace_id: &WorkspaceId,
+    ) -> Result<bool, StoreError> {
+        let grant = self
+            .store
+            .find_grant(user_id, &validated.client.id, workspace_id)
+            .await?;
+        Ok(!grant.is_some_and(|grant| grant.covers(&validated.scopes)))
+    }
+
+    /// Records the member's approval and issues an authorization code.
+    /// Returns the redirect location with `code`, `state` and `iss`.
+    #[tracing::instrument(skip_all, fields(client_id = %validated.client.id, user_id = %user_id, workspace_id = %workspace_id))]
+    pub async fn approve(
+        &self,
+        validated: &ValidatedAuthorization,
+        user_id: &UserId,
+        workspace_id: &WorkspaceId,
+    ) -> Result<String, AuthorizationError> {
+        let allowed = self.workspaces_for(validated, user_id).await?;
+        if !allowed
+            .iter()
+            .any(|(workspace, _)| workspace.id == *workspace_id)
+        {
+            tracing::warn!("approval for a workspace the member may not approve in");
+            return Err(AuthorizationError::Redirect(self.error_redirect(
+                validated,
+                ErrorCode::AccessDenied,
+                "the member may not approve this app in the chosen workspace",
+            )));
+        }
+
+        let now = self.context.clock.now();
+        let grant = self
+            .store
+            .save_grant(&Grant {
+                id: GrantId::generate(self.context.random.as_ref()),
+                user_id: user_id.clone(),
+                client_id: validated.client.id.clone(),
+                workspace_id: workspace_id.clone(),
+                scopes: validated.scopes.clone(),
+                created_at: now,
+                updated_at: now,
+            })
+            .await?;
+
+        let code = Secret::generate(SecretKind::AuthorizationCode, self.context.random.as_ref());
+        self.store
+            .insert_code(&AuthorizationCode {
+                hash: code.hash(),
+                client_id: validated.client.id.clone(),
+                redirect_uri: validated.redirect_uri.clone(),
+                user_id: user_id.clone(),
+                workspace_id: workspace_id.clone(),
+                grant_id: grant.id,
+                scopes: validated.scopes.clone(),
+                challenge: validated.challenge.clone(),
+                family_id: FamilyId::generate(self.context.random.as_ref()),
+                issued_at: now,
+                expires_at: now + self.context.settings.code_lifetime,
+                state: CodeState::Issued,
+            })
+            .await?;
+        tracing::info!("authorization code issued");
+
+        let mut pairs = vec![("code", code.expose())];
+        if let Some(state) = &validated.state {
+            pairs.push(("state", state));
+        }
+        pairs.push(("iss", &self.context.settings.issuer));
+        Ok(append_query(&validated.redirect_uri, &pairs))
+    }
+
+    /// Returns the redirect location telling the client the member denied
+    /// the request (`access_denied`).
+    pub fn deny(&self, validated: &ValidatedAuthorization) -> String {
+        tracing::info!(client_id = %validated.client.id, "member denied the authorization request");
+        self.error_redirect(
+            validated,
+            ErrorCode::AccessDenied,
+            "the member denied the request",
+        )
+        .location()
+    }
+
+    fn error_redirect(
+        &self,
+        validated: &ValidatedAuthorization,
+        code: ErrorCode,
+        description: &str,
+    ) -> ErrorRedirect {
+        ErrorRedirect {
+            redirect_uri: validated.redirect_uri.clone(),
+            error: OAuthError::new(code, description),
+            state: validated.state.clone(),
+            issuer: self.context.settings.issuer.clone(),
+        }
+    }
+}
+
+impl From<ServiceError> for AuthorizationError {
+    fn from(error: ServiceError) -> Self {
+        match error {
+            ServiceError::Rejected(error) => AuthorizationError::ErrorPage(error),
+            ServiceError::Store(error) => AuthorizationError::Store(error),
+        }
+    }
+}
+
+/// Parses the PKCE parameters. Public clients (and clients whose PKCE mode
+/// is `Required`) must send a challenge; anyone who sends one must use S256.
+fn pkce_challenge(
+    client: &Client,
+    request: &AuthorizationRequest,
+) -> Result<Option<CodeChallenge>, String> {
+    let Some(challenge) = request.code_challenge.as_deref() else {
+        if request.code_challenge_method.is_some() {
+            return Err("code_challenge_method was sent without code_challenge".into());
+        }
+        if client.requires_pkce() {
+            return Err(
+                "code_challenge is required for this client: send an S256 PKCE challenge".into(),
+            );
+        }
+        return Ok(None);
+    };
+    ChallengeMethod::parse(request.code_challenge_method.as_deref())
+        .map_err(|error| error.to_string())?;
+    CodeChallenge::parse(challenge)
+        .map(Some)
+        .map_err(|error| error.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn append_query_keeps_existing_query() {
+        assert_eq!(
+            append_query("https://app.example/cb?a=1", &[("code", "x y")]),
+            "https://app.example/cb?a=1&code=x+y"
+        );
+        assert_eq!(
+            append_query("https://app.example/cb", &[("state", "&")]),
+            "https://app.example/cb?state=%26"
+        );
+    }
+}

@@ -1,0 +1,79 @@
+//! Services: the operations the HTTP layer (or an embedding service) calls.
+//!
+//! Each service is generic over the store traits and takes time and
+//! randomness from its [`Context`], so tests can drive it deterministically
+//! with the in-memory store or `mockall` stand-ins.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::random::RandomSource;
+use crate::scope::ScopeCatalog;
+use crate::time::Clock;
+
+mod admin;
+mod authorization;
+mod client_auth;
+mod introspection;
+mod token;
+
+pub use admin::{AppService, NewClient};
+pub use authorization::{
+    AuthorizationError, AuthorizationRequest, AuthorizationService, ErrorRedirect,
+    ValidatedAuthorization,
+};
+pub use client_auth::{ClientAuthMethod, ClientCredentials, PresentedSecret};
+pub use introspection::{Introspection, Principal};
+pub use token::{TokenRequest, TokenResponse, TokenService};
+
+/// Maximum length of the `state` parameter, in bytes. Longer values are
+/// rejected so a client cannot make the server echo arbitrary amounts of data.
+pub const MAX_STATE_LEN: usize = 2048;
+
+/// Lifetimes and the issuer identifier.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Issuer identifier (RFC 8414 section 2), also sent as `iss` in
+    /// authorization responses (RFC 9207).
+    pub issuer: String,
+    /// Lifetime of authorization codes.
+    pub code_lifetime: Duration,
+    /// Lifetime of access tokens.
+    pub access_token_lifetime: Duration,
+    /// Lifetime of refresh tokens; each rotation starts a new one.
+    pub refresh_token_lifetime: Duration,
+}
+
+impl Settings {
+    /// Settings with the default lifetimes: codes 60 s, access tokens 1 hour,
+    /// refresh tokens 30 days.
+    pub fn new(issuer: impl Into<String>) -> Settings {
+        Settings {
+            issuer: issuer.into(),
+            code_lifetime: Duration::from_secs(60),
+            access_token_lifetime: Duration::from_secs(3600),
+            refresh_token_lifetime: Duration::from_secs(30 * 24 * 3600),
+        }
+    }
+}
+
+/// What every service shares: time, randomness, settings and the scope
+/// catalog.
+pub struct Context {
+    /// Source of the current time.
+    pub clock: Arc<dyn Clock>,
+    /// Source of random bytes for secrets and identifiers.
+    pub random: Arc<dyn RandomSource>,
+    /// Lifetimes and issuer.
+    pub settings: Settings,
+    /// Scopes this server knows.
+    pub catalog: ScopeCatalog,
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
