@@ -17,6 +17,11 @@ pub enum PkceError {
     /// The method is not `S256`.
     #[error("code_challenge_method {0:?} is not supported: use S256")]
     UnsupportedMethod(String),
+    /// No method was sent, which RFC 7636 section 4.3 reads as `plain`.
+    #[error(
+        "code_challenge_method is missing, and its default (plain) is not supported: send code_challenge_method=S256"
+    )]
+    MissingMethod,
     /// The challenge is not 43 to 128 characters of the RFC 7636 alphabet.
     #[error("code_challenge must be 43 to 128 characters of A-Z, a-z, 0-9, '-', '.', '_', '~'")]
     MalformedChallenge,
@@ -47,9 +52,7 @@ impl ChallengeMethod {
         match method {
             Some("S256") => Ok(ChallengeMethod::S256),
             Some(other) => Err(PkceError::UnsupportedMethod(other.to_owned())),
-            None => Err(PkceError::UnsupportedMethod(
-                "plain (the default when no method is sent)".to_owned(),
-            )),
+            None => Err(PkceError::MissingMethod),
         }
     }
 
@@ -147,10 +150,7 @@ mod tests {
             ChallengeMethod::parse(Some("plain")),
             Err(PkceError::UnsupportedMethod(_))
         ));
-        assert!(matches!(
-            ChallengeMethod::parse(None),
-            Err(PkceError::UnsupportedMethod(_))
-        ));
+        assert_eq!(ChallengeMethod::parse(None), Err(PkceError::MissingMethod));
         assert!(matches!(
             ChallengeMethod::parse(Some("s256")),
             Err(PkceError::UnsupportedMethod(_))

@@ -240,8 +240,11 @@ impl<S: Store> AppService<S> {
         if !unknown.is_empty() {
             return Err(invalid(format!("unknown scope: {unknown}")));
         }
-        if !defaults.is_subset(&allowed) {
-            return Err(invalid("default scopes must be among the allowed scopes"));
+        let not_allowed = defaults.difference(&allowed);
+        if !not_allowed.is_empty() {
+            return Err(invalid(format!(
+                "default scopes must be among the allowed scopes, but these are not: {not_allowed}"
+            )));
         }
         Ok((allowed, defaults))
     }

@@ -17,6 +17,9 @@ mod client_auth;
 mod introspection;
 mod token;
 
+#[cfg(test)]
+mod tests;
+
 pub use admin::{AppService, NewClient};
 pub use authorization::{
     AuthorizationError, AuthorizationRequest, AuthorizationService, ErrorRedirect,

@@ -1,0 +1,291 @@
+//! Fixtures shared by the service tests: a `mockall` store that implements
+//! every store trait, a context on a fixed clock with predictable randomness,
+//! and the clients, members and workspaces the tests act as.
+
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use mockall::mock;
+
+use crate::client::{
+    Client, ClientSecretRecord, ClientStatus, ClientType, Environment, PkceMode, RegistrationSource,
+};
+use crate::code::AuthorizationCode;
+use crate::directory::{Membership, User, Workspace};
+use crate::error::{OAuthError, ServiceError};
+use crate::grant::Grant;
+use crate::ids::{ClientId, FamilyId, GrantId, UserId, WorkspaceId};
+use crate::permission::Role;
+use crate::random::SequenceRandom;
+use crate::redirect::RedirectUri;
+use crate::scope::{ScopeCatalog, ScopeSet};
+use crate::secret::SecretHash;
+use crate::service::client_auth::{ClientAuthMethod, ClientCredentials, PresentedSecret};
+use crate::service::{Context, Settings};
+use crate::store::{
+    ClientStore, CodeRedemption, CodeStore, DirectoryStore, GrantStore, Rotation, StoreResult,
+    TokenStore,
+};
+use crate::time::{FixedClock, Timestamp};
+use crate::token::{AccessTokenRecord, RefreshTokenRecord};
+
+mock! {
+    pub Store {}
+
+    #[async_trait]
+    impl DirectoryStore for Store {
+        async fn insert_workspace(&self, workspace: &Workspace) -> StoreResult<()>;
+        async fn find_workspace(&self, id: &WorkspaceId) -> StoreResult<Option<Workspace>>;
+        async fn insert_user(&self, user: &User) -> StoreResult<()>;
+        async fn find_user(&self, id: &UserId) -> StoreResult<Option<User>>;
+        async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
+        async fn put_membership(&self, membership: &Membership) -> StoreResult<()>;
+        async fn find_membership(
+            &self,
+            workspace_id: &WorkspaceId,
+            user_id: &UserId,
+        ) -> StoreResult<Option<Membership>>;
+        async fn memberships_of_user(&self, user_id: &UserId) -> StoreResult<Vec<Membership>>;
+    }
+
+    #[async_trait]
+    impl ClientStore for Store {
+        async fn insert_client(&self, client: &Client) -> StoreResult<()>;
+        async fn find_client(&self, id: &ClientId) -> StoreResult<Option<Client>>;
+        async fn clients_of_workspace(
+            &self,
+            workspace_id: &WorkspaceId,
+        ) -> StoreResult<Vec<Client>>;
+    }
+
+    #[async_trait]
+    impl GrantStore for Store {
+        async fn save_grant(&self, grant: &Grant) -> StoreResult<Grant>;
+        async fn find_grant(
+            &self,
+            user_id: &UserId,
+            client_id: &ClientId,
+            workspace_id: &WorkspaceId,
+        ) -> StoreResult<Option<Grant>>;
+        async fn grants_of_user(&self, user_id: &UserId) -> StoreResult<Vec<Grant>>;
+        async fn revoke_grant(&self, id: &GrantId, now: Timestamp) -> StoreResult<bool>;
+    }
+
+    #[async_trait]
+    impl CodeStore for Store {
+        async fn insert_code(&self, code: &AuthorizationCode) -> StoreResult<()>;
+        async fn redeem_code(
+            &self,
+            hash: &SecretHash,
+            now: Timestamp,
+        ) -> StoreResult<CodeRedemption>;
+    }
+
+    #[async_trait]
+    impl TokenStore for Store {
+        // `mockall` needs a named lifetime for the reference inside
+        // `Option<&_>`, and naming only that one fails to compile, so every
+        // reference gets its own.
+        async fn insert_tokens<'a, 'b, 'c>(
+            &'a self,
+            access: &'b AccessTokenRecord,
+            refresh: Option<&'c RefreshTokenRecord>,
+        ) -> StoreResult<()>;
+        async fn find_access_token(
+            &self,
+            hash: &SecretHash,
+        ) -> StoreResult<Option<AccessTokenRecord>>;
+        async fn find_refresh_token(
+            &self,
+            hash: &SecretHash,
+        ) -> StoreResult<Option<RefreshTokenRecord>>;
+        async fn rotate_refresh_token(
+            &self,
+            old: &SecretHash,
+            access: &AccessTokenRecord,
+            refresh: &RefreshTokenRecord,
+            now: Timestamp,
+        ) -> StoreResult<Rotation>;
+        async fn revoke_access_token(&self, hash: &SecretHash, now: Timestamp) -> StoreResult<bool>;
+        async fn revoke_family(&self, id: &FamilyId, now: Timestamp) -> StoreResult<bool>;
+    }
+}
+
+/// The time every test runs at.
+pub const NOW: Timestamp = Timestamp::from_unix_seconds(1_700_000_000);
+/// Issuer of the test server.
+pub const ISSUER: &str = "https://auth.example";
+/// The one redirect URI the test clients register.
+pub const REDIRECT_URI: &str = "https://app.example/callback";
+/// Workspace the test member belongs to.
+pub const WORKSPACE: &str = "ws_acme";
+/// The test member.
+pub const USER: &str = "usr_alice";
+/// Family created by the test authorization.
+pub const FAMILY: &str = "fam_first";
+/// Secret of [`confidential_client`].
+pub const CLIENT_SECRET: &str = "confidential-client-secret-0123456789";
+/// Public client that must use PKCE, with default scope `profile`.
+pub const PUBLIC_ID: &str = "app_public";
+/// Confidential client with PKCE optional.
+pub const CONFIDENTIAL_ID: &str = "app_confidential";
+/// Public client with no default scopes.
+pub const NO_DEFAULTS_ID: &str = "app_no_defaults";
+/// Suspended public client.
+pub const SUSPENDED_ID: &str = "app_suspended";
+/// Scopes every test client may request.
+pub const ALLOWED_SCOPES: &str = "bugs:read bugs:write offline_access profile";
+/// Code verifier of RFC 7636 appendix B.
+pub const RFC_VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+/// Code challenge of RFC 7636 appendix B, the S256 of [`RFC_VERIFIER`].
+pub const RFC_CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+/// Returns a context on a clock fixed at [`NOW`] with default lifetimes.
+pub fn context() -> Arc<Context> {
+    Arc::new(Context {
+        clock: Arc::new(FixedClock::new(NOW)),
+        random: Arc::new(SequenceRandom::default()),
+        settings: Settings::new(ISSUER),
+        catalog: ScopeCatalog::default(),
+    })
+}
+
+/// Parses a scope string, failing the test when its syntax is invalid.
+pub fn scopes(text: &str) -> ScopeSet {
+    ScopeSet::parse(text).unwrap()
+}
+
+/// Returns a public client that registered [`REDIRECT_URI`].
+pub fn public_client() -> Client {
+    Client {
+        id: ClientId::new(PUBLIC_ID),
+        workspace_id: Some(WorkspaceId::new(WORKSPACE)),
+        name: "Bug Tracker Sync".into(),
+        description: "Copies bugs to another tracker".into(),
+        homepage_url: None,
+        client_type: ClientType::Public,
+        redirect_uris: vec![RedirectUri::parse(REDIRECT_URI).unwrap()],
+        allowed_scopes: scopes(ALLOWED_SCOPES),
+        default_scopes: scopes("profile"),
+        pkce: PkceMode::Required,
+        environment: Environment::Production,
+        source: RegistrationSource::Dashboard,
+        status: ClientStatus::Active,
+        secrets: Vec::new(),
+        created_at: NOW,
+    }
+}
+
+/// Returns a confidential client whose secret is [`CLIENT_SECRET`].
+pub fn confidential_client() -> Client {
+    Client {
+        id: ClientId::new(CONFIDENTIAL_ID),
+        client_type: ClientType::Confidential,
+        pkce: PkceMode::Optional,
+        secrets: vec![secret_record(CLIENT_SECRET, None)],
+        ..public_client()
+    }
+}
+
+/// Returns a secret record for `secret` that ends at `expires_at`.
+pub fn secret_record(secret: &str, expires_at: Option<Timestamp>) -> ClientSecretRecord {
+    ClientSecretRecord {
+        hash: SecretHash::of(secret),
+        created_at: NOW,
+        expires_at,
+    }
+}
+
+/// Returns every client the authorization tests use.
+pub fn known_clients() -> Vec<Client> {
+    let no_defaults = Client {
+        id: ClientId::new(NO_DEFAULTS_ID),
+        default_scopes: ScopeSet::default(),
+        ..public_client()
+    };
+    let suspended = Client {
+        id: ClientId::new(SUSPENDED_ID),
+        status: ClientStatus::Suspended,
+        ..public_client()
+    };
+    vec![
+        public_client(),
+        confidential_client(),
+        no_defaults,
+        suspended,
+    ]
+}
+
+/// Makes `find_client` return the client of `clients` with the looked-up
+/// ID, or `None`, as often as it is called.
+pub fn expect_clients(store: &mut MockStore, clients: Vec<Client>) {
+    store
+        .expect_find_client()
+        .returning(move |id| Ok(clients.iter().find(|client| client.id == *id).cloned()));
+}
+
+/// Returns what a public client presents: its ID and no secret.
+pub fn public_credentials(client_id: &str) -> ClientCredentials {
+    ClientCredentials {
+        client_id: client_id.into(),
+        secret: None,
+        method: ClientAuthMethod::None,
+    }
+}
+
+/// Returns what a confidential client presents with `client_secret_post`.
+pub fn secret_credentials(client_id: &str, secret: &str) -> ClientCredentials {
+    ClientCredentials {
+        client_id: client_id.into(),
+        secret: Some(PresentedSecret::new(secret)),
+        method: ClientAuthMethod::Post,
+    }
+}
+
+/// Returns the test member's membership in [`WORKSPACE`] with `role`.
+pub fn membership(role: Role) -> Membership {
+    Membership {
+        workspace_id: WorkspaceId::new(WORKSPACE),
+        user_id: UserId::new(USER),
+        role,
+    }
+}
+
+/// Returns the rejection a service call ended with, failing the test when
+/// it succeeded or the store failed.
+pub fn rejection<T: std::fmt::Debug>(result: Result<T, ServiceError>) -> OAuthError {
+    match result {
+        Err(ServiceError::Rejected(error)) => error,
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+}
+
+/// A value a mock expectation records, for the test to inspect afterwards.
+pub struct Slot<T>(Arc<Mutex<Option<T>>>);
+
+impl<T> Clone for Slot<T> {
+    fn clone(&self) -> Self {
+        Slot(Arc::clone(&self.0))
+    }
+}
+
+impl<T: Clone> Slot<T> {
+    /// Creates an empty slot.
+    pub fn new() -> Self {
+        Slot(Arc::new(Mutex::new(None)))
+    }
+
+    /// Records `value`, replacing any earlier one.
+    pub fn put(&self, value: T) {
+        *self.0.lock().unwrap() = Some(value);
+    }
+
+    /// Returns the recorded value, failing the test when there is none.
+    pub fn get(&self) -> T {
+        self.0
+            .lock()
+            .unwrap()
+            .clone()
+            .expect("the expectation recorded no value")
+    }
+}
