@@ -145,7 +145,9 @@ pub trait TokenStore: Send + Sync {
     /// Rotates the refresh token `old` following [`crate::token::transition`],
     /// atomically: of any number of concurrent calls for one token, exactly
     /// one returns [`Rotation::Rotated`] and stores `access` and `refresh`;
-    /// the others revoke the family and return [`Rotation::Reused`].
+    /// the others revoke the family and return [`Rotation::Reused`]. A token
+    /// that was rotated is reported `Reused` even after its family has been
+    /// revoked; an active token of a revoked family is reported `Revoked`.
     async fn rotate_refresh_token(
         &self,
         old: &SecretHash,

@@ -164,12 +164,16 @@ impl<S: Store> TokenService<S> {
             }
         };
 
-        if let Err(error) = check_code_bindings(
+        let checked = match check_code_bindings(
             &code,
             client,
             redirect_uri,
             request.code_verifier.as_deref(),
         ) {
+            Ok(()) => self.check_grant_still_holds(&code).await,
+            Err(error) => Err(error),
+        };
+        if let Err(error) = checked {
             // The code is spent; the family it created must not stay usable.
             self.store.revoke_family(&code.family_id, now).await?;
             return Err(error);
@@ -188,6 +192,29 @@ impl<S: Store> TokenService<S> {
             now,
         )
         .await
+    }
+
+    /// Checks that the member still belongs to the workspace and has not
+    /// revoked the grant since the code was issued. A grant revoked before
+    /// this redemption is caught here; one revoked after it revokes the
+    /// family that the redemption created.
+    async fn check_grant_still_holds(&self, code: &AuthorizationCode) -> Result<(), ServiceError> {
+        let grant = self
+            .store
+            .find_grant(&code.user_id, &code.client_id, &code.workspace_id)
+            .await?;
+        if grant.is_none_or(|grant| grant.id != code.grant_id) {
+            tracing::info!(grant_id = %code.grant_id, "code redeemed after its grant was revoked");
+            return Err(invalid_grant("the member revoked this authorization"));
+        }
+        let membership = self
+            .store
+            .find_membership(&code.workspace_id, &code.user_id)
+            .await?;
+        if membership.is_none() {
+            return Err(invalid_grant("the member is no longer in the workspace"));
+        }
+        Ok(())
     }
 
     async fn refresh(

@@ -8,7 +8,9 @@ use super::issued::{self, Issued};
 use super::support::*;
 use crate::code::AuthorizationCode;
 use crate::error::{ErrorCode, OAuthError, ServiceError};
-use crate::ids::{ClientId, FamilyId, UserId, WorkspaceId};
+use crate::grant::Grant;
+use crate::ids::{ClientId, FamilyId, GrantId, UserId, WorkspaceId};
+use crate::permission::Role;
 use crate::random::SequenceRandom;
 use crate::secret::{Secret, SecretHash, SecretKind};
 use crate::service::{ClientCredentials, TokenRequest, TokenResponse, TokenService};
@@ -49,6 +51,30 @@ fn expect_family_revoked(store: &mut MockStore) {
         .withf(|id, now| *id == FamilyId::new(FAMILY) && *now == NOW)
         .times(1)
         .returning(|_, _| Ok(true));
+}
+
+/// Makes the store return a grant with `grant_id` for the code's member,
+/// client and workspace, or none.
+fn expect_grant(store: &mut MockStore, grant_id: Option<&'static str>) {
+    store
+        .expect_find_grant()
+        .returning(move |user_id, client_id, workspace_id| {
+            Ok(grant_id.map(|id| Grant {
+                id: GrantId::new(id),
+                user_id: user_id.clone(),
+                client_id: client_id.clone(),
+                workspace_id: workspace_id.clone(),
+                scopes: scopes("bugs:read profile offline_access"),
+                created_at: NOW,
+                updated_at: NOW,
+            }))
+        });
+}
+
+fn expect_member(store: &mut MockStore, member: bool) {
+    store
+        .expect_find_membership()
+        .returning(move |_, _| Ok(member.then(|| membership(Role::Member))));
 }
 
 async fn exchange(
@@ -272,6 +298,8 @@ async fn redeem(
     verifier: Option<&str>,
 ) -> (TokenResponse, AccessTokenRecord, Option<RefreshTokenRecord>) {
     let mut store = redeeming_store(&code, CodeRedemption::Redeemed(code.record.clone()));
+    expect_grant(&mut store, Some("grt_first"));
+    expect_member(&mut store, true);
     store.expect_revoke_family().times(0);
     let inserted = Slot::new();
     let recorded = inserted.clone();
@@ -343,4 +371,49 @@ async fn confidential_code_without_pkce_succeeds() {
 
     assert_eq!(response.scope, "bugs:read");
     assert_eq!(access.client_id, ClientId::new(CONFIDENTIAL_ID));
+}
+
+/// Redeems a valid public code against a store whose grant or membership
+/// is in the given state, and checks the rejection.
+async fn assert_revoked_authorization_rejected(
+    grant_id: Option<&'static str>,
+    member: bool,
+    description: &str,
+) {
+    let code = public_code();
+    let mut store = redeeming_store(&code, CodeRedemption::Redeemed(code.record.clone()));
+    expect_grant(&mut store, grant_id);
+    expect_member(&mut store, member);
+    expect_family_revoked(&mut store);
+    store.expect_insert_tokens().times(0);
+
+    let request = code_request(&code.text, Some(RFC_VERIFIER));
+    let error = rejection(exchange(store, public_credentials(PUBLIC_ID), &request).await);
+    assert_rejected(&error, ErrorCode::InvalidGrant, description);
+}
+
+#[tokio::test]
+async fn code_of_revoked_grant_is_rejected() {
+    assert_revoked_authorization_rejected(None, true, "the member revoked this authorization")
+        .await;
+}
+
+#[tokio::test]
+async fn code_of_replaced_grant_is_rejected() {
+    assert_revoked_authorization_rejected(
+        Some("grt_later"),
+        true,
+        "the member revoked this authorization",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn code_of_removed_member_is_rejected() {
+    assert_revoked_authorization_rejected(
+        Some("grt_first"),
+        false,
+        "the member is no longer in the workspace",
+    )
+    .await;
 }
