@@ -1,0 +1,151 @@
+//! The consent page: the requesting app, the requested scopes and the
+//! workspace to approve them in.
+
+use maud::{Markup, html};
+use oauth_apps_core::client::Environment;
+
+use super::layout;
+
+/// A workspace the member may approve the app in.
+pub(crate) struct WorkspaceChoice {
+    /// Workspace ID, sent back with the decision.
+    pub(crate) id: String,
+    /// Workspace name.
+    pub(crate) name: String,
+}
+
+/// Content and hidden fields of the consent page.
+pub(crate) struct ConsentPage<'a> {
+    /// Path the decision is posted to.
+    pub(crate) action: &'a str,
+    /// App name.
+    pub(crate) app_name: &'a str,
+    /// App description.
+    pub(crate) app_description: &'a str,
+    /// App homepage, if registered.
+    pub(crate) homepage: Option<&'a str>,
+    /// App environment.
+    pub(crate) environment: Environment,
+    /// Name of the signed-in member.
+    pub(crate) member: &'a str,
+    /// Requested scopes with their plain-words descriptions.
+    pub(crate) scopes: Vec<(String, String)>,
+    /// Workspaces where the member may approve the app, at least one.
+    pub(crate) workspaces: &'a [WorkspaceChoice],
+    /// The original request parameters, sent back as hidden fields.
+    pub(crate) hidden: Vec<(&'static str, &'a str)>,
+    /// CSRF token bound to the session.
+    pub(crate) csrf_token: &'a str,
+}
+
+fn environment_label(environment: Environment) -> &'static str {
+    match environment {
+        Environment::Production => "Production",
+        Environment::Staging => "Staging",
+        Environment::Development => "Development",
+    }
+}
+
+/// Renders the consent page.
+pub(crate) fn consent_page(page: &ConsentPage<'_>) -> Markup {
+    layout(
+        &format!("Allow {} access?", page.app_name),
+        html! {
+            h1 { "Allow " strong { (page.app_name) } " to access your account?" }
+            p {
+                (page.app_description) " "
+                span.tag { (environment_label(page.environment)) }
+            }
+            @if let Some(homepage) = page.homepage {
+                p.muted { "App homepage: " a href=(homepage) rel="noopener noreferrer" { (homepage) } }
+            }
+            p { "Signed in as " strong { (page.member) } ". The app will be able to:" }
+            ul.scopes {
+                @for (scope, description) in &page.scopes {
+                    li { (description) " " code.muted { (scope) } }
+                }
+            }
+            form method="post" action=(page.action) {
+                @for (name, value) in &page.hidden {
+                    input type="hidden" name=(name) value=(value);
+                }
+                input type="hidden" name="csrf_token" value=(page.csrf_token);
+                (workspace_field(page.workspaces))
+                button.primary type="submit" name="decision" value="approve" { "Approve" }
+                button.secondary type="submit" name="decision" value="deny" { "Deny" }
+            }
+            p.muted { "You can revoke this access at any time in your connected apps." }
+        },
+    )
+}
+
+fn workspace_field(workspaces: &[WorkspaceChoice]) -> Markup {
+    html! {
+        @if let [only] = workspaces {
+            input type="hidden" name="workspace_id" value=(only.id);
+            p { "Workspace: " strong { (only.name) } }
+        } @else {
+            fieldset {
+                legend { "Choose the workspace the app may access" }
+                @for (index, workspace) in workspaces.iter().enumerate() {
+                    label {
+                        input type="radio" name="workspace_id" value=(workspace.id)
+                            required checked[index == 0];
+                        " " (workspace.name)
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page<'a>(workspaces: &'a [WorkspaceChoice]) -> ConsentPage<'a> {
+        ConsentPage {
+            action: "/oauth/authorize",
+            app_name: "Demo <App>",
+            app_description: "Syncs bugs",
+            homepage: Some("https://app.example"),
+            environment: Environment::Staging,
+            member: "Ada",
+            scopes: vec![("bugs:read".into(), "See bugs".into())],
+            workspaces,
+            hidden: vec![("client_id", "app_1"), ("state", "\"><x")],
+            csrf_token: "tok",
+        }
+    }
+
+    fn choice(id: &str) -> WorkspaceChoice {
+        WorkspaceChoice {
+            id: id.into(),
+            name: format!("Workspace {id}"),
+        }
+    }
+
+    #[test]
+    fn consent_page_names_app_scopes_and_environment() {
+        let html = consent_page(&page(&[choice("ws_1")])).into_string();
+        assert!(html.contains("Demo &lt;App&gt;"));
+        assert!(html.contains("See bugs"));
+        assert!(html.contains("Staging"));
+        assert!(html.contains("https://app.example"));
+        assert!(html.contains(r#"name="workspace_id" value="ws_1""#));
+        assert!(!html.contains("type=\"radio\""));
+    }
+
+    #[test]
+    fn consent_page_escapes_hidden_fields() {
+        let html = consent_page(&page(&[choice("ws_1")])).into_string();
+        assert!(html.contains(r#"name="state" value="&quot;&gt;&lt;x""#));
+    }
+
+    #[test]
+    fn several_workspaces_offer_a_choice() {
+        let html = consent_page(&page(&[choice("ws_1"), choice("ws_2")])).into_string();
+        assert_eq!(html.matches("type=\"radio\"").count(), 2);
+        assert!(html.contains("Workspace ws_2"));
+    }
+}

@@ -1,0 +1,175 @@
+//! `serve --demo`: a demo workspace, user and two apps, and instructions
+//! for trying the authorization code flow with a browser and curl.
+
+use anyhow::Context as _;
+use oauth_apps_core::client::{ClientType, Environment, PkceMode};
+use oauth_apps_core::permission::Role;
+use oauth_apps_core::pkce::{CodeChallenge, CodeVerifier};
+use oauth_apps_core::random::RandomSource;
+use oauth_apps_core::scope::ScopeCatalog;
+use oauth_apps_core::secret::Secret;
+use oauth_apps_core::service::{AppService, NewClient};
+use oauth_apps_core::store::Store;
+use oauth_apps_http_actix::login::hash_password;
+
+/// Email of the demo user.
+pub const DEMO_EMAIL: &str = "demo@example.com";
+/// Client ID of the demo public app.
+pub const PUBLIC_CLIENT_ID: &str = "demo-public";
+/// Client ID of the demo confidential app.
+pub const CONFIDENTIAL_CLIENT_ID: &str = "demo-confidential";
+/// Redirect URI of the demo confidential app, also used for the public one
+/// (whose loopback registration allows any port).
+pub const DEMO_REDIRECT_URI: &str = "http://127.0.0.1:9999/callback";
+/// Environment variable that sets the demo user's password.
+pub const PASSWORD_VARIABLE: &str = "OAUTH_APPS_DEMO_PASSWORD";
+
+const ALPHANUMERIC: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+
+/// Generated demo credentials, for the start-up instructions.
+pub struct Demo {
+    password: Option<String>,
+    confidential_secret: Option<Secret>,
+}
+
+/// Creates the demo workspace, user and apps.
+pub async fn install<S: Store>(
+    apps: &AppService<S>,
+    catalog: &ScopeCatalog,
+    random: &dyn RandomSource,
+) -> anyhow::Result<Demo> {
+    let workspace = apps
+        .create_workspace(Some("ws_demo"), "Demo workspace")
+        .await
+        .context("failed to create the demo workspace")?;
+    let (password, generated) = match std::env::var(PASSWORD_VARIABLE) {
+        Ok(password) if !password.is_empty() => (password, false),
+        _ => (random_password(random), true),
+    };
+    let hash = hash_password(&password).context("failed to hash the demo password")?;
+    let user = apps
+        .create_user(DEMO_EMAIL, "Demo User", Some(hash))
+        .await
+        .context("failed to create the demo user")?;
+    apps.set_membership(&workspace.id, &user.id, Role::Admin)
+        .await
+        .context("failed to add the demo user to the demo workspace")?;
+
+    let app = |client_id: &str, client_type, redirect_uris: &[&str]| NewClient {
+        workspace_id: Some(workspace.id.clone()),
+        client_id: Some(client_id.to_owned()),
+        name: format!("Demo {} app", client_type_label(client_type)),
+        description: "A demo app created by oauth-apps serve --demo.".to_owned(),
+        homepage_url: None,
+        client_type,
+        redirect_uris: redirect_uris.iter().map(|uri| (*uri).to_owned()).collect(),
+        allowed_scopes: catalog.all().to_string(),
+        default_scopes: "profile".to_owned(),
+        environment: Environment::Development,
+        pkce: PkceMode::Required,
+        client_secret: None,
+    };
+    let public = app(
+        PUBLIC_CLIENT_ID,
+        ClientType::Public,
+        &["http://127.0.0.1/callback", "http://localhost/callback"],
+    );
+    apps.create_client(public)
+        .await
+        .context("failed to create the demo public app")?;
+    let confidential = app(
+        CONFIDENTIAL_CLIENT_ID,
+        ClientType::Confidential,
+        &[DEMO_REDIRECT_URI],
+    );
+    let (_, confidential_secret) = apps
+        .create_client(confidential)
+        .await
+        .context("failed to create the demo confidential app")?;
+
+    Ok(Demo {
+        password: generated.then_some(password),
+        confidential_secret,
+    })
+}
+
+fn client_type_label(client_type: ClientType) -> &'static str {
+    match client_type {
+        ClientType::Public => "public",
+        ClientType::Confidential => "confidential",
+    }
+}
+
+fn random_password(random: &dyn RandomSource) -> String {
+    let mut bytes = [0u8; 20];
+    random.fill(&mut bytes);
+    bytes
+        .iter()
+        .map(|byte| char::from(ALPHANUMERIC[usize::from(*byte) % ALPHANUMERIC.len()]))
+        .collect()
+}
+
+/// Prints the demo credentials (once) and the steps of the flow.
+pub fn print_instructions(demo: &Demo, issuer: &str, random: &dyn RandomSource) {
+    let mut bytes = [0u8; 32];
+    random.fill(&mut bytes);
+    let verifier_text: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+    let challenge = CodeVerifier::parse(&verifier_text)
+        .map(|verifier| CodeChallenge::s256(&verifier).as_str().to_owned())
+        .unwrap_or_default();
+    let base = issuer.trim_end_matches('/');
+    let authorize = format!(
+        "{base}/oauth/authorize?response_type=code&client_id={PUBLIC_CLIENT_ID}\
+         &redirect_uri={}&scope=profile+bugs%3Aread+offline_access&state=demo\
+         &code_challenge={challenge}&code_challenge_method=S256",
+        form_encode(DEMO_REDIRECT_URI)
+    );
+
+    println!();
+    println!("Demo ready. Sign in as {DEMO_EMAIL}.");
+    match &demo.password {
+        Some(password) => println!("  password (generated, shown once): {password}"),
+        None => println!("  password: the value of {PASSWORD_VARIABLE}"),
+    }
+    if let Some(secret) = &demo.confidential_secret {
+        println!(
+            "  client secret of {CONFIDENTIAL_CLIENT_ID} (shown once): {}",
+            secret.expose()
+        );
+    }
+    println!();
+    println!("1. Open this URL in a browser, sign in and approve:");
+    println!("   {authorize}");
+    println!("2. The browser is sent to {DEMO_REDIRECT_URI}?code=...; nothing needs to listen");
+    println!("   there. Copy the code from the address bar.");
+    println!("3. Exchange the code (within the code lifetime):");
+    println!(
+        "   curl -s {base}/oauth/token -d grant_type=authorization_code -d client_id={PUBLIC_CLIENT_ID} \
+         --data-urlencode redirect_uri={DEMO_REDIRECT_URI} -d code_verifier={verifier_text} -d code=CODE"
+    );
+    println!("4. Refresh, then introspect as the confidential app:");
+    println!(
+        "   curl -s {base}/oauth/token -d grant_type=refresh_token -d client_id={PUBLIC_CLIENT_ID} -d refresh_token=REFRESH_TOKEN"
+    );
+    println!(
+        "   curl -s -u {CONFIDENTIAL_CLIENT_ID}:CLIENT_SECRET {base}/oauth/introspect -d token=ACCESS_TOKEN"
+    );
+    println!();
+}
+
+fn form_encode(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oauth_apps_core::random::SequenceRandom;
+
+    #[test]
+    fn random_password_is_alphanumeric() {
+        let password = random_password(&SequenceRandom::default());
+        assert_eq!(password.len(), 20);
+        assert!(password.bytes().all(|byte| ALPHANUMERIC.contains(&byte)));
+    }
+}
