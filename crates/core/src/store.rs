@@ -116,7 +116,8 @@ pub enum Rotation {
     /// The old token had been rotated before: this call revoked its family
     /// and stored nothing.
     Reused,
-    /// The old token or its family is revoked; nothing changed.
+    /// The old token was active but it or its family is revoked; nothing
+    /// changed. (A rotated token is reported [`Rotation::Reused`] instead.)
     Revoked,
     /// The old token has expired; nothing changed.
     Expired,

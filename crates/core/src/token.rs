@@ -133,7 +133,8 @@ pub struct RefreshTokenRecord {
     pub issued_at: Timestamp,
     /// End of validity.
     pub expires_at: Timestamp,
-    /// Active, rotated or revoked; `Revoked` when the family is revoked.
+    /// Active, rotated or revoked. Lookups report `Revoked` when the family
+    /// is revoked; rotation still sees a rotated token as `Rotated`.
     pub state: RefreshState,
 }
 
