@@ -1,6 +1,8 @@
 //! Command-line interface. Every `serve` option can also be set through an
-//! environment variable with the prefix `OAUTH_APPS_`.
+//! environment variable with the prefix `OAUTH_APPS_`, except the database
+//! URL, which comes from `DATABASE_URL`.
 
+use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -18,8 +20,11 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Start the server on the in-memory store.
+    /// Start the server, on PostgreSQL when a database URL is set and on the
+    /// in-memory store otherwise.
     Serve(ServeArgs),
+    /// Apply the pending PostgreSQL migrations and print their names.
+    Migrate(DatabaseArgs),
     /// Read a password from standard input and print its argon2 PHC hash,
     /// for the `password_hash` field of a seed file.
     HashPassword,
@@ -67,6 +72,57 @@ pub struct ServeArgs {
     /// random key is used when it is not set.
     #[arg(long, env = "OAUTH_APPS_SESSION_KEY", hide_env_values = true)]
     pub session_key: Option<String>,
+
+    /// The PostgreSQL connection.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    /// Start without applying pending migrations to the database.
+    #[arg(long, env = "OAUTH_APPS_NO_MIGRATE")]
+    pub no_migrate: bool,
+
+    /// Seconds between two purges of expired codes and tokens.
+    #[arg(long, env = "OAUTH_APPS_PURGE_INTERVAL", default_value_t = 300)]
+    pub purge_interval: u64,
+
+    /// Maximum rows one purge statement deletes on PostgreSQL.
+    #[arg(long, env = "OAUTH_APPS_PURGE_BATCH_SIZE", default_value_t = 1000)]
+    pub purge_batch_size: u32,
+}
+
+/// Settings of the PostgreSQL connection, shared by `serve` and `migrate`.
+/// `Debug` omits the URL, which may contain a password.
+#[derive(Clone, Args)]
+pub struct DatabaseArgs {
+    /// PostgreSQL URL, such as postgres://user:password@host:5432/dbname.
+    /// Without it, `serve` keeps everything in memory.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Schema that contains the tables, created by the migrations. Defaults
+    /// to the server's search_path (normally `public`).
+    #[arg(long, env = "OAUTH_APPS_DATABASE_SCHEMA")]
+    pub database_schema: Option<String>,
+
+    /// Maximum number of open database connections of this process.
+    #[arg(long, env = "OAUTH_APPS_DATABASE_POOL_SIZE", default_value_t = 16)]
+    pub database_pool_size: usize,
+
+    /// Maximum seconds to open a connection, or to wait for a free one,
+    /// before a request fails with 503.
+    #[arg(long, env = "OAUTH_APPS_DATABASE_TIMEOUT", default_value_t = 5)]
+    pub database_timeout: u64,
+}
+
+impl fmt::Debug for DatabaseArgs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DatabaseArgs")
+            .field("database_url", &self.database_url.as_ref().map(|_| "<set>"))
+            .field("database_schema", &self.database_schema)
+            .field("database_pool_size", &self.database_pool_size)
+            .field("database_timeout", &self.database_timeout)
+            .finish()
+    }
 }
 
 #[cfg(test)]
@@ -88,6 +144,24 @@ mod tests {
         assert_eq!(args.bind.to_string(), "127.0.0.1:8080");
         assert_eq!(args.code_lifetime, 60);
         assert!(!args.demo);
+        assert_eq!(args.database.database_pool_size, 16);
+        assert!(!args.no_migrate);
+    }
+
+    #[test]
+    fn debug_hides_database_url() {
+        let cli = Cli::try_parse_from([
+            "oauth-apps",
+            "migrate",
+            "--database-url",
+            "postgres://app:hunter2@db:5432/oauth",
+        ])
+        .unwrap();
+        let Command::Migrate(args) = cli.command else {
+            panic!("expected migrate");
+        };
+        let debug_output = format!("{args:?}");
+        assert!(!debug_output.contains("hunter2"), "{debug_output}");
     }
 
     #[test]

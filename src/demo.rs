@@ -1,8 +1,14 @@
 //! `serve --demo`: a demo workspace, user and two apps, and instructions
 //! for trying the authorization code flow with a browser and curl.
+//!
+//! Installing is idempotent. On a database that already has the demo
+//! records, each existing one is kept as it is and logged. So the demo
+//! user's password and the confidential app's secret stay the ones from
+//! the first start, and only that start prints them.
 
 use anyhow::Context as _;
 use oauth_apps_core::client::{ClientType, Environment, PkceMode};
+use oauth_apps_core::ids::WorkspaceId;
 use oauth_apps_core::permission::Role;
 use oauth_apps_core::pkce::{CodeChallenge, CodeVerifier};
 use oauth_apps_core::random::RandomSource;
@@ -11,6 +17,8 @@ use oauth_apps_core::secret::Secret;
 use oauth_apps_core::service::{AppService, NewClient};
 use oauth_apps_core::store::Store;
 use oauth_apps_http_actix::login::hash_password;
+
+use crate::seed::{find_user, is_conflict};
 
 /// Email of the demo user.
 pub const DEMO_EMAIL: &str = "demo@example.com";
@@ -26,37 +34,59 @@ pub const PASSWORD_VARIABLE: &str = "OAUTH_APPS_DEMO_PASSWORD";
 
 const ALPHANUMERIC: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
 
-/// Generated demo credentials, for the start-up instructions.
+/// ID of the demo workspace.
+const WORKSPACE_ID: &str = "ws_demo";
+
+/// Demo credentials created at this start, for the start-up instructions.
 pub struct Demo {
     password: Option<String>,
+    /// Whether the demo user existed before this start.
+    existing_user: bool,
     confidential_secret: Option<Secret>,
 }
 
-/// Creates the demo workspace, user and apps.
+/// Creates the demo workspace, user and apps that `store` does not have yet.
 pub async fn install<S: Store>(
     apps: &AppService<S>,
+    store: &S,
     catalog: &ScopeCatalog,
     random: &dyn RandomSource,
 ) -> anyhow::Result<Demo> {
-    let workspace = apps
-        .create_workspace(Some("ws_demo"), "Demo workspace")
+    let workspace_id = WorkspaceId::new(WORKSPACE_ID);
+    match apps
+        .create_workspace(Some(WORKSPACE_ID), "Demo workspace")
         .await
-        .context("failed to create the demo workspace")?;
+    {
+        Err(error) if is_conflict(&error) => {
+            tracing::info!(
+                workspace_id = WORKSPACE_ID,
+                "demo workspace already exists, kept"
+            );
+        }
+        result => drop(result.context("failed to create the demo workspace")?),
+    }
+
     let (password, generated) = match std::env::var(PASSWORD_VARIABLE) {
         Ok(password) if !password.is_empty() => (password, false),
         _ => (random_password(random), true),
     };
     let hash = hash_password(&password).context("failed to hash the demo password")?;
-    let user = apps
-        .create_user(DEMO_EMAIL, "Demo User", Some(hash))
-        .await
-        .context("failed to create the demo user")?;
-    apps.set_membership(&workspace.id, &user.id, Role::Admin)
+    let (user_id, existing_user) = match apps.create_user(DEMO_EMAIL, "Demo User", Some(hash)).await
+    {
+        Ok(user) => (user.id, false),
+        Err(error) if is_conflict(&error) => {
+            let user_id = find_user(store, DEMO_EMAIL).await?;
+            tracing::info!(%user_id, "demo user already exists, kept with its password");
+            (user_id, true)
+        }
+        Err(error) => return Err(error).context("failed to create the demo user"),
+    };
+    apps.set_membership(&workspace_id, &user_id, Role::Admin)
         .await
         .context("failed to add the demo user to the demo workspace")?;
 
     let app = |client_id: &str, client_type, redirect_uris: &[&str]| NewClient {
-        workspace_id: Some(workspace.id.clone()),
+        workspace_id: Some(workspace_id.clone()),
         client_id: Some(client_id.to_owned()),
         name: format!("Demo {} app", client_type_label(client_type)),
         description: "A demo app created by oauth-apps serve --demo.".to_owned(),
@@ -74,23 +104,38 @@ pub async fn install<S: Store>(
         ClientType::Public,
         &["http://127.0.0.1/callback", "http://localhost/callback"],
     );
-    apps.create_client(public)
-        .await
-        .context("failed to create the demo public app")?;
+    create_app(apps, public).await?;
     let confidential = app(
         CONFIDENTIAL_CLIENT_ID,
         ClientType::Confidential,
         &[DEMO_REDIRECT_URI],
     );
-    let (_, confidential_secret) = apps
-        .create_client(confidential)
-        .await
-        .context("failed to create the demo confidential app")?;
+    let confidential_secret = create_app(apps, confidential).await?;
 
     Ok(Demo {
-        password: generated.then_some(password),
+        password: (generated && !existing_user).then_some(password),
+        existing_user,
         confidential_secret,
     })
+}
+
+/// Creates a demo app unless one with its client ID exists, and returns its
+/// generated secret when it created a confidential app.
+async fn create_app<S: Store>(
+    apps: &AppService<S>,
+    app: NewClient,
+) -> anyhow::Result<Option<Secret>> {
+    let client_id = app.client_id.clone().unwrap_or_default();
+    match apps.create_client(app).await {
+        Ok((_, secret)) => Ok(secret),
+        Err(error) if is_conflict(&error) => {
+            tracing::info!(%client_id, "demo app already exists, kept unchanged");
+            Ok(None)
+        }
+        Err(error) => {
+            Err(error).with_context(|| format!("failed to create the demo app {client_id}"))
+        }
+    }
 }
 
 fn client_type_label(client_type: ClientType) -> &'static str {
@@ -127,15 +172,19 @@ pub fn print_instructions(demo: &Demo, issuer: &str, random: &dyn RandomSource) 
 
     println!();
     println!("Demo ready. Sign in as {DEMO_EMAIL}.");
-    match &demo.password {
-        Some(password) => println!("  password (generated, shown once): {password}"),
-        None => println!("  password: the value of {PASSWORD_VARIABLE}"),
+    match (&demo.password, demo.existing_user) {
+        (Some(password), _) => println!("  password (generated, shown once): {password}"),
+        (None, true) => println!("  password: unchanged since the demo user was created"),
+        (None, false) => println!("  password: the value of {PASSWORD_VARIABLE}"),
     }
-    if let Some(secret) = &demo.confidential_secret {
-        println!(
+    match &demo.confidential_secret {
+        Some(secret) => println!(
             "  client secret of {CONFIDENTIAL_CLIENT_ID} (shown once): {}",
             secret.expose()
-        );
+        ),
+        None => println!(
+            "  client secret of {CONFIDENTIAL_CLIENT_ID}: unchanged since the app was created"
+        ),
     }
     println!();
     println!("1. Open this URL in a browser, sign in and approve:");

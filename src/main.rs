@@ -1,10 +1,14 @@
-//! `oauth-apps`: the bundled authorization server on the in-memory store.
+//! `oauth-apps`: the bundled authorization server, on PostgreSQL or on the
+//! in-memory store.
 //!
-//! Subcommands: `serve` starts the server, `hash-password` prints the argon2
-//! hash of a password read from standard input, and `check-config`
-//! validates the settings and the seed file without starting anything.
+//! Subcommands: `serve` starts the server, `migrate` applies the pending
+//! PostgreSQL migrations, `hash-password` prints the argon2 hash of a
+//! password read from standard input, and `check-config` validates the
+//! settings and the seed file without starting anything.
 
+mod cleanup;
 mod cli;
+mod database;
 mod demo;
 mod seed;
 mod serve;
@@ -33,6 +37,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => {
             init_tracing();
             actix_web::rt::System::new().block_on(serve::serve(args))
+        }
+        Command::Migrate(args) => {
+            init_tracing();
+            actix_web::rt::System::new().block_on(database::migrate_command(args))
         }
         Command::CheckConfig(args) => {
             init_tracing();

@@ -1,6 +1,10 @@
 //! The seed file: workspaces, users, memberships and apps loaded into the
 //! store at start. The format is TOML with no unknown fields allowed;
 //! `examples/seed.toml` documents every field.
+//!
+//! Loading is idempotent, so a server restarted on the same database starts
+//! again: a workspace, user or app whose ID or email is already taken is
+//! skipped and logged, and left as it is. Memberships are set every time.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -8,11 +12,12 @@ use std::path::Path;
 use anyhow::{Context as _, bail};
 use oauth_apps_core::client::{ClientType, Environment, PkceMode};
 use oauth_apps_core::directory::normalize_email;
+use oauth_apps_core::error::{ServiceError, StoreError};
 use oauth_apps_core::ids::{UserId, WorkspaceId};
 use oauth_apps_core::permission::Role;
 use oauth_apps_core::secret::Secret;
 use oauth_apps_core::service::{AppService, NewClient};
-use oauth_apps_core::store::Store;
+use oauth_apps_core::store::{DirectoryStore, Store};
 use oauth_apps_http_actix::login::{check_password_hash, hash_password};
 use serde::Deserialize;
 
@@ -106,20 +111,37 @@ pub fn read(path: &Path) -> anyhow::Result<SeedFile> {
     toml::from_str(&text).with_context(|| format!("the seed file {} is invalid", path.display()))
 }
 
+/// Returns whether `error` is a taken ID or email.
+pub fn is_conflict(error: &ServiceError) -> bool {
+    matches!(error, ServiceError::Store(StoreError::Conflict(_)))
+}
+
 /// Creates everything in `seed` through `apps`, in the order workspaces,
-/// users, memberships, apps.
-pub async fn load<S: Store>(seed: SeedFile, apps: &AppService<S>) -> anyhow::Result<Loaded> {
+/// users, memberships, apps, and skips what `store` already has.
+pub async fn load<S: Store>(
+    seed: SeedFile,
+    apps: &AppService<S>,
+    store: &S,
+) -> anyhow::Result<Loaded> {
     let mut loaded = Loaded::default();
     for workspace in &seed.workspaces {
-        apps.create_workspace(Some(&workspace.id), &workspace.name)
+        match apps
+            .create_workspace(Some(&workspace.id), &workspace.name)
             .await
-            .with_context(|| format!("failed to create workspace {:?}", workspace.id))?;
+        {
+            Err(error) if is_conflict(&error) => {
+                tracing::info!(workspace_id = %workspace.id, "seed workspace already exists, skipped");
+            }
+            result => {
+                result.with_context(|| format!("failed to create workspace {:?}", workspace.id))?;
+            }
+        }
         loaded.workspaces += 1;
     }
 
     let mut users = HashMap::new();
     for user in seed.users {
-        let (email, id) = create_user(user, apps).await?;
+        let (email, id) = create_user(user, apps, store).await?;
         users.insert(email, id);
         loaded.users += 1;
     }
@@ -129,10 +151,15 @@ pub async fn load<S: Store>(seed: SeedFile, apps: &AppService<S>) -> anyhow::Res
 
     for app in seed.apps {
         let name = app.name.clone();
-        let (client, secret) = apps
-            .create_client(new_client(app))
-            .await
-            .with_context(|| format!("failed to create app {name:?}"))?;
+        let client_id = app.client_id.clone();
+        let (client, secret) = match apps.create_client(new_client(app)).await {
+            Err(error) if is_conflict(&error) => {
+                tracing::info!(client_id = ?client_id, "seed app already exists, skipped");
+                loaded.apps += 1;
+                continue;
+            }
+            result => result.with_context(|| format!("failed to create app {name:?}"))?,
+        };
         if let Some(secret) = secret {
             loaded
                 .generated_secrets
@@ -143,9 +170,11 @@ pub async fn load<S: Store>(seed: SeedFile, apps: &AppService<S>) -> anyhow::Res
     Ok(loaded)
 }
 
+/// Creates `user`, or returns the ID of the user who already has its email.
 async fn create_user<S: Store>(
     user: SeedUser,
     apps: &AppService<S>,
+    store: &S,
 ) -> anyhow::Result<(String, UserId)> {
     let context = || format!("failed to create user {:?}", user.email);
     let password_hash = match (user.password_hash.as_deref(), user.password.as_deref()) {
@@ -160,11 +189,30 @@ async fn create_user<S: Store>(
         (None, Some(password)) => Some(hash_password(password).with_context(context)?),
         (None, None) => None,
     };
-    let created = apps
+    let email = normalize_email(&user.email);
+    match apps
         .create_user(&user.email, &user.display_name, password_hash)
         .await
-        .with_context(context)?;
-    Ok((normalize_email(&user.email), created.id))
+    {
+        Ok(created) => Ok((email, created.id)),
+        Err(error) if is_conflict(&error) => {
+            let existing = find_user(store, &email).await.with_context(context)?;
+            tracing::info!(user_id = %existing, "seed user already exists, skipped; its password is unchanged");
+            Ok((email, existing))
+        }
+        Err(error) => Err(error).with_context(context),
+    }
+}
+
+/// Returns the ID of the user with the normalised `email`, which a conflict
+/// reported as taken.
+pub async fn find_user<S: DirectoryStore>(store: &S, email: &str) -> anyhow::Result<UserId> {
+    match store.find_user_by_email(email).await? {
+        Some(user) => Ok(user.id),
+        None => bail!(
+            "the user {email:?} conflicts with an existing user, which was not found by email"
+        ),
+    }
 }
 
 async fn add_membership<S: Store>(

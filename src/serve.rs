@@ -1,5 +1,6 @@
-//! Start-up: settings from the command line, the in-memory store, the seed
-//! file and the demo, then the HTTP server.
+//! Start-up: settings from the command line, the store (PostgreSQL when a
+//! database URL is set, memory otherwise), the seed file and the demo, the
+//! purge task, then the HTTP server.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,11 +10,14 @@ use anyhow::{Context as _, bail};
 use oauth_apps_core::random::{OsRandom, RandomSource};
 use oauth_apps_core::scope::ScopeCatalog;
 use oauth_apps_core::service::{AppService, Context, Settings};
+use oauth_apps_core::store::Store;
 use oauth_apps_core::time::SystemClock;
 use oauth_apps_http_actix::{AppState, SessionKey, configure};
 use oauth_apps_store_memory::MemoryStore;
 
+use crate::cleanup::{self, Purge};
 use crate::cli::ServeArgs;
+use crate::database;
 use crate::demo::{self, Demo};
 use crate::seed::{self, Loaded};
 
@@ -22,19 +26,51 @@ use crate::seed::{self, Loaded};
 const MAX_CODE_LIFETIME_SECS: u64 = 600;
 
 /// Everything `serve` and `check-config` prepare before listening.
-struct Prepared {
-    store: Arc<MemoryStore>,
+struct Prepared<S> {
+    store: Arc<S>,
     context: Arc<Context>,
     key: SessionKey,
     loaded: Loaded,
     demo: Option<Demo>,
 }
 
-/// `serve`: prepares the store and runs the server until it is stopped.
+/// `serve`: opens the store and runs the server until it is stopped.
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let prepared = prepare(&args).await?;
+    let Some(url) = args.database.database_url.clone() else {
+        tracing::info!(
+            store = "memory",
+            "using the in-memory store: nothing survives a restart"
+        );
+        return run(&args, Arc::new(MemoryStore::new()), "memory").await;
+    };
+
+    let store = database::connect(&args.database, &url)?;
+    let description = database::describe(&url, args.database.database_schema.as_deref());
+    tracing::info!(
+        store = "postgres",
+        database = %description,
+        pool_size = args.database.database_pool_size,
+        "using PostgreSQL"
+    );
+    if args.no_migrate {
+        tracing::info!("--no-migrate is set: pending migrations are not applied");
+    } else {
+        let applied = database::migrate(&store).await?;
+        tracing::info!(count = applied.len(), applied = ?applied, "migrations applied");
+    }
+    run(&args, Arc::new(store), "postgres").await
+}
+
+/// Runs the server on `store`, shared by both stores.
+async fn run<S: Store + Purge + 'static>(
+    args: &ServeArgs,
+    store: Arc<S>,
+    store_name: &'static str,
+) -> anyhow::Result<()> {
+    let prepared = prepare(args, store).await?;
     let issuer = prepared.context.settings.issuer.clone();
     let random = Arc::clone(&prepared.context.random);
+    start_purge(args, &prepared)?;
     let state = web::Data::new(AppState::with_bundled_login(
         prepared.store,
         prepared.context,
@@ -44,7 +80,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let server = HttpServer::new(move || App::new().configure(configure(state.clone())))
         .bind(args.bind)
         .with_context(|| format!("failed to listen on {}", args.bind))?;
-    tracing::info!(bind = %args.bind, %issuer, store = "memory", "server started");
+    tracing::info!(bind = %args.bind, %issuer, store = store_name, "server started");
 
     for (client_id, secret) in &prepared.loaded.generated_secrets {
         println!(
@@ -61,10 +97,31 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Starts the background purge of expired codes and tokens.
+fn start_purge<S: Purge + 'static>(args: &ServeArgs, prepared: &Prepared<S>) -> anyhow::Result<()> {
+    if args.purge_interval == 0 || args.purge_batch_size == 0 {
+        bail!("--purge-interval and --purge-batch-size must be at least 1");
+    }
+    let interval = Duration::from_secs(args.purge_interval);
+    tracing::info!(
+        interval_seconds = args.purge_interval,
+        batch_size = args.purge_batch_size,
+        "purging expired records periodically"
+    );
+    cleanup::spawn(
+        Arc::clone(&prepared.store),
+        Arc::clone(&prepared.context.clock),
+        interval,
+        args.purge_batch_size,
+    );
+    Ok(())
+}
+
 /// `check-config`: validates the settings, the session key and the seed
-/// file by loading them into a throwaway store.
+/// file by loading them into a throwaway in-memory store. The database is
+/// not contacted.
 pub async fn check_config(args: ServeArgs) -> anyhow::Result<()> {
-    let prepared = prepare(&args).await?;
+    let prepared = prepare(&args, Arc::new(MemoryStore::new())).await?;
     let loaded = &prepared.loaded;
     println!(
         "configuration is valid: issuer {}, {} workspaces, {} users, {} apps in the seed file",
@@ -73,7 +130,7 @@ pub async fn check_config(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn prepare(args: &ServeArgs) -> anyhow::Result<Prepared> {
+async fn prepare<S: Store>(args: &ServeArgs, store: Arc<S>) -> anyhow::Result<Prepared<S>> {
     let settings = settings(args).context("invalid settings")?;
     let random: Arc<dyn RandomSource> = Arc::new(OsRandom);
     let key = match &args.session_key {
@@ -87,19 +144,20 @@ async fn prepare(args: &ServeArgs) -> anyhow::Result<Prepared> {
         catalog: ScopeCatalog::default(),
     });
 
-    let store = Arc::new(MemoryStore::new());
     let apps = AppService::new(Arc::clone(&store), Arc::clone(&context));
     let loaded = match &args.seed {
         Some(path) => {
             let file = seed::read(path)?;
-            seed::load(file, &apps)
+            seed::load(file, &apps, store.as_ref())
                 .await
                 .with_context(|| format!("failed to load the seed file {}", path.display()))?
         }
         None => Loaded::default(),
     };
     let demo = match args.demo {
-        true => Some(demo::install(&apps, &context.catalog, random.as_ref()).await?),
+        true => {
+            Some(demo::install(&apps, store.as_ref(), &context.catalog, random.as_ref()).await?)
+        }
         false => None,
     };
     Ok(Prepared {
@@ -215,23 +273,41 @@ mod tests {
     #[actix_web::test]
     async fn example_seed_loads() {
         let seed = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/seed.toml");
-        let prepared = prepare(&args(&["--seed", seed])).await.unwrap();
+        let prepared = prepare(&args(&["--seed", seed]), Arc::new(MemoryStore::new()))
+            .await
+            .unwrap();
         assert!(prepared.loaded.apps >= 2);
         assert!(prepared.demo.is_none());
     }
 
     #[actix_web::test]
+    async fn seed_and_demo_load_twice() {
+        let seed = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/seed.toml");
+        let store = Arc::new(MemoryStore::new());
+        let args = args(&["--seed", seed, "--demo"]);
+        let first = prepare(&args, Arc::clone(&store)).await.unwrap();
+        let second = prepare(&args, store).await.unwrap();
+        assert_eq!(second.loaded.apps, first.loaded.apps);
+        assert!(second.loaded.generated_secrets.is_empty());
+    }
+
+    #[actix_web::test]
     async fn demo_installs() {
-        let prepared = prepare(&args(&["--demo"])).await.unwrap();
+        let prepared = prepare(&args(&["--demo"]), Arc::new(MemoryStore::new()))
+            .await
+            .unwrap();
         assert!(prepared.demo.is_some());
     }
 
     #[actix_web::test]
     async fn short_session_key_is_rejected() {
-        let error = prepare(&args(&["--session-key", "abcd"]))
-            .await
-            .err()
-            .unwrap();
+        let error = prepare(
+            &args(&["--session-key", "abcd"]),
+            Arc::new(MemoryStore::new()),
+        )
+        .await
+        .err()
+        .unwrap();
         assert!(format!("{error:#}").contains("session key"), "{error:#}");
     }
 }

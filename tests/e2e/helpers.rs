@@ -116,6 +116,8 @@ impl TestServer {
             .args(extra)
             .env("RUST_LOG", "warn")
             .env_remove("OAUTH_APPS_DEMO")
+            .env_remove("DATABASE_URL")
+            .env_remove("OAUTH_APPS_DATABASE_SCHEMA")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
