@@ -74,6 +74,8 @@ pub struct AuthorizationCode {
     pub scopes: ScopeSet,
     /// PKCE challenge, when the request had one.
     pub challenge: Option<CodeChallenge>,
+    /// Resource the tokens are for (RFC 8707), when the request named one.
+    pub resource: Option<String>,
     /// The token family that redemption creates.
     pub family_id: FamilyId,
     /// Issue time.

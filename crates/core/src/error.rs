@@ -31,6 +31,20 @@ pub enum ErrorCode {
     TemporarilyUnavailable,
     /// RFC 7009 section 2.2.1.
     UnsupportedTokenType,
+    /// RFC 7591 section 3.2.2.
+    InvalidRedirectUri,
+    /// RFC 7591 section 3.2.2.
+    InvalidClientMetadata,
+    /// RFC 8628 section 3.5.
+    AuthorizationPending,
+    /// RFC 8628 section 3.5.
+    SlowDown,
+    /// RFC 8628 section 3.5.
+    ExpiredToken,
+    /// RFC 8707 section 2.
+    InvalidTarget,
+    /// RFC 6750 section 3.1.
+    InvalidToken,
 }
 
 impl ErrorCode {
@@ -48,6 +62,13 @@ impl ErrorCode {
             ErrorCode::ServerError => "server_error",
             ErrorCode::TemporarilyUnavailable => "temporarily_unavailable",
             ErrorCode::UnsupportedTokenType => "unsupported_token_type",
+            ErrorCode::InvalidRedirectUri => "invalid_redirect_uri",
+            ErrorCode::InvalidClientMetadata => "invalid_client_metadata",
+            ErrorCode::AuthorizationPending => "authorization_pending",
+            ErrorCode::SlowDown => "slow_down",
+            ErrorCode::ExpiredToken => "expired_token",
+            ErrorCode::InvalidTarget => "invalid_target",
+            ErrorCode::InvalidToken => "invalid_token",
         }
     }
 }

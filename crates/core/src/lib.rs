@@ -22,6 +22,7 @@
 
 pub mod client;
 pub mod code;
+pub mod device;
 pub mod directory;
 pub mod error;
 pub mod grant;

@@ -22,8 +22,8 @@ pub enum PkceError {
         "code_challenge_method is missing, and its default (plain) is not supported: send code_challenge_method=S256"
     )]
     MissingMethod,
-    /// The challenge is not 43 to 128 characters of the RFC 7636 alphabet.
-    #[error("code_challenge must be 43 to 128 characters of A-Z, a-z, 0-9, '-', '.', '_', '~'")]
+    /// The challenge is not an S256 value: 43 base64url characters.
+    #[error("code_challenge must be the 43-character base64url SHA-256 of the code_verifier")]
     MalformedChallenge,
     /// The verifier is not 43 to 128 characters of the RFC 7636 alphabet.
     #[error("code_verifier must be 43 to 128 characters of A-Z, a-z, 0-9, '-', '.', '_', '~'")]
@@ -69,7 +69,12 @@ pub struct CodeChallenge(String);
 impl CodeChallenge {
     /// Parses `code_challenge`.
     pub fn parse(value: &str) -> Result<CodeChallenge, PkceError> {
-        if !is_pkce_string(value) {
+        // BASE64URL of a 32-byte SHA-256 digest is always 43 characters, so
+        // any other length could never be satisfied by a verifier.
+        let base64url = value
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_'));
+        if value.len() != 43 || !base64url {
             return Err(PkceError::MalformedChallenge);
         }
         Ok(CodeChallenge(value.to_owned()))

@@ -152,7 +152,8 @@ fn split_loopback(uri: &str) -> Option<LoopbackParts<'_>> {
     let port = &authority[host.len()..];
     let port_ok = port.is_empty()
         || port.strip_prefix(':').is_some_and(|digits| {
-            !digits.is_empty() && digits.len() <= 5 && digits.bytes().all(|b| b.is_ascii_digit())
+            digits.bytes().all(|b| b.is_ascii_digit())
+                && digits.parse::<u16>().is_ok_and(|port| port > 0)
         });
     port_ok.then_some(LoopbackParts { host, rest })
 }

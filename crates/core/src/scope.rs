@@ -28,9 +28,11 @@ impl Scope {
             byte == 0x21 || (0x23..=0x5B).contains(&byte) || (0x5D..=0x7E).contains(&byte)
         };
         if token.is_empty() || !token.bytes().all(valid_char) {
-            return Err(InvalidScopeSyntax(format!(
-                "{token:?} is not a scope token (printable ASCII without space, '\"' or '\\')"
-            )));
+            return Err(InvalidScopeSyntax(
+                "scopes must be separated by single spaces, and each may contain only printable \
+                 ASCII other than space, double quote and backslash"
+                    .to_owned(),
+            ));
         }
         Ok(Scope(token.to_owned()))
     }

@@ -33,6 +33,10 @@ pub enum SecretKind {
     ApiKey,
     /// Registration access token (RFC 7592).
     RegistrationToken,
+    /// Initial access token for dynamic registration (RFC 7591 section 3).
+    InitialAccessToken,
+    /// Device code (RFC 8628 section 3.2).
+    DeviceCode,
 }
 
 impl SecretKind {
@@ -45,6 +49,8 @@ impl SecretKind {
             SecretKind::ClientSecret => "ocs_",
             SecretKind::ApiKey => "oak_",
             SecretKind::RegistrationToken => "orat_",
+            SecretKind::InitialAccessToken => "oiat_",
+            SecretKind::DeviceCode => "odc_",
         }
     }
 
@@ -57,6 +63,8 @@ impl SecretKind {
             SecretKind::ClientSecret,
             SecretKind::ApiKey,
             SecretKind::RegistrationToken,
+            SecretKind::InitialAccessToken,
+            SecretKind::DeviceCode,
         ]
         .into_iter()
         .find(|kind| value.starts_with(kind.prefix()))

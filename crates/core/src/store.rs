@@ -11,6 +11,7 @@ use async_trait::async_trait;
 
 use crate::client::Client;
 use crate::code::AuthorizationCode;
+use crate::device::{DeviceAuthorization, DeviceEvent, DeviceRejection};
 use crate::directory::{Membership, User, Workspace};
 use crate::error::StoreError;
 use crate::grant::Grant;
@@ -56,6 +57,107 @@ pub trait ClientStore: Send + Sync {
     async fn find_client(&self, id: &ClientId) -> StoreResult<Option<Client>>;
     /// Returns the clients managed by `workspace_id`, oldest first.
     async fn clients_of_workspace(&self, workspace_id: &WorkspaceId) -> StoreResult<Vec<Client>>;
+    /// Replaces the stored client with the same ID. Returns `false` when
+    /// no client has this ID.
+    async fn update_client(&self, client: &Client) -> StoreResult<bool>;
+    /// Deletes a client and, in the same atomic step, deletes its grants
+    /// and revokes every token family issued to it. Returns `false` when no
+    /// client has this ID.
+    async fn delete_client(&self, id: &ClientId, now: Timestamp) -> StoreResult<bool>;
+    /// Returns the self-registered client whose `registration.fingerprint`
+    /// is `fingerprint`.
+    async fn find_client_by_fingerprint(
+        &self,
+        fingerprint: &SecretHash,
+    ) -> StoreResult<Option<Client>>;
+    /// Returns every self-registered client (source other than
+    /// `Dashboard`), oldest first.
+    async fn registered_clients(&self) -> StoreResult<Vec<Client>>;
+    /// Records the first approval of a self-registered client: sets
+    /// `registration.first_approved_by` and `first_approved_at` unless they
+    /// are already set. Does nothing for admin-registered apps.
+    async fn record_first_approval(
+        &self,
+        id: &ClientId,
+        user_id: &UserId,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// Deletes self-registered clients that no member ever approved and that
+    /// were created before `created_before`. Returns how many were deleted.
+    async fn delete_unapproved_registrations(&self, created_before: Timestamp) -> StoreResult<u64>;
+}
+
+/// An initial access token an admin minted to allow dynamic registration
+/// when it is not open (RFC 7591 section 3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InitialAccessToken {
+    /// SHA-256 of the token text.
+    pub hash: SecretHash,
+    /// What the admin called it, for listings.
+    pub label: String,
+    /// Creation time.
+    pub created_at: Timestamp,
+    /// End of validity, or `None` for no end.
+    pub expires_at: Option<Timestamp>,
+}
+
+/// Initial access tokens for dynamic client registration.
+#[async_trait]
+pub trait InitialAccessTokenStore: Send + Sync {
+    /// Inserts a token; [`StoreError::Conflict`] if the hash exists.
+    async fn insert_initial_access_token(&self, token: &InitialAccessToken) -> StoreResult<()>;
+    /// Returns the token with `hash`.
+    async fn find_initial_access_token(
+        &self,
+        hash: &SecretHash,
+    ) -> StoreResult<Option<InitialAccessToken>>;
+}
+
+/// Outcome of [`DeviceStore::poll_device`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DevicePoll {
+    /// This poll redeemed the approved authorization and created its token
+    /// family; the record is returned as it now stands.
+    Redeemed(DeviceAuthorization),
+    /// Not redeemed; the reason, after the poll time and interval were
+    /// stored.
+    Rejected(DeviceRejection),
+    /// No device authorization has this device code.
+    NotFound,
+}
+
+/// Device authorizations (RFC 8628).
+#[async_trait]
+pub trait DeviceStore: Send + Sync {
+    /// Inserts a new device authorization; [`StoreError::Conflict`] if its
+    /// device code or user code hash is taken.
+    async fn insert_device_authorization(
+        &self,
+        authorization: &DeviceAuthorization,
+    ) -> StoreResult<()>;
+    /// Returns the device authorization with this user code hash.
+    async fn find_device_by_user_code(
+        &self,
+        user_code_hash: &SecretHash,
+    ) -> StoreResult<Option<DeviceAuthorization>>;
+    /// Applies a member's decision following [`crate::device::transition`],
+    /// atomically: of concurrent decisions exactly one succeeds. Returns
+    /// `None` when no authorization has this user code.
+    async fn decide_device(
+        &self,
+        user_code_hash: &SecretHash,
+        event: DeviceEvent,
+        now: Timestamp,
+    ) -> StoreResult<Option<Result<(), DeviceRejection>>>;
+    /// Applies a poll following [`crate::device::transition`], atomically:
+    /// of concurrent polls of an approved authorization exactly one returns
+    /// [`DevicePoll::Redeemed`], and that one also creates the active token
+    /// family `family_id` from the approval.
+    async fn poll_device(
+        &self,
+        device_code_hash: &SecretHash,
+        now: Timestamp,
+    ) -> StoreResult<DevicePoll>;
 }
 
 /// Grants (consents).
@@ -79,6 +181,9 @@ pub trait GrantStore: Send + Sync {
     /// family issued under it, with all their tokens. Returns `false` when
     /// no such grant exists.
     async fn revoke_grant(&self, id: &GrantId, now: Timestamp) -> StoreResult<bool>;
+    /// Deletes every grant to `client_id` and revokes their token families,
+    /// in one atomic step. Returns how many grants were deleted.
+    async fn revoke_client_grants(&self, client_id: &ClientId, now: Timestamp) -> StoreResult<u64>;
 }
 
 /// Outcome of [`CodeStore::redeem_code`].
@@ -164,6 +269,24 @@ pub trait TokenStore: Send + Sync {
 }
 
 /// Everything a complete backend implements.
-pub trait Store: DirectoryStore + ClientStore + GrantStore + CodeStore + TokenStore {}
+pub trait Store:
+    DirectoryStore
+    + ClientStore
+    + GrantStore
+    + CodeStore
+    + TokenStore
+    + InitialAccessTokenStore
+    + DeviceStore
+{
+}
 
-impl<T> Store for T where T: DirectoryStore + ClientStore + GrantStore + CodeStore + TokenStore {}
+impl<T> Store for T where
+    T: DirectoryStore
+        + ClientStore
+        + GrantStore
+        + CodeStore
+        + TokenStore
+        + InitialAccessTokenStore
+        + DeviceStore
+{
+}

@@ -26,6 +26,8 @@ pub struct TokenFamily {
     pub workspace_id: WorkspaceId,
     /// Scopes approved for the authorization: the most any refresh may ask.
     pub scopes: ScopeSet,
+    /// Resource the authorization is for (RFC 8707), if one was named.
+    pub resource: Option<String>,
     /// Creation time.
     pub created_at: Timestamp,
     /// Revocation time, if revoked.
@@ -47,6 +49,8 @@ pub struct AccessTokenRecord {
     pub workspace_id: WorkspaceId,
     /// Scopes of this token; a subset of the family's.
     pub scopes: ScopeSet,
+    /// Audience: the resource server the token is for (RFC 8707), if any.
+    pub audience: Option<String>,
     /// Issue time.
     pub issued_at: Timestamp,
     /// End of validity.
@@ -129,6 +133,8 @@ pub struct RefreshTokenRecord {
     pub workspace_id: WorkspaceId,
     /// Scopes a refresh may request; equal to the family's.
     pub scopes: ScopeSet,
+    /// Resource of the authorization (RFC 8707), if one was named.
+    pub resource: Option<String>,
     /// Issue time.
     pub issued_at: Timestamp,
     /// End of validity.

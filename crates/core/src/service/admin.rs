@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use crate::client::{
-    Client, ClientSecretRecord, ClientStatus, ClientType, Environment, PkceMode, RegistrationSource,
+    Client, ClientSecretRecord, ClientStatus, ClientType, Environment, GrantType, PkceMode,
+    RegistrationSource,
 };
 use crate::directory::{Membership, User, Workspace, normalize_email};
 use crate::error::{ErrorCode, ServiceError};
@@ -51,6 +52,9 @@ pub struct NewClient {
     pub pkce: PkceMode,
     /// A chosen client secret for confidential apps; generated when `None`.
     pub client_secret: Option<String>,
+    /// Whether the app is a resource server that may introspect tokens of
+    /// other apps; only confidential apps can be.
+    pub resource_server: bool,
 }
 
 /// Creates and manages workspaces, users and apps.
@@ -200,6 +204,10 @@ impl<S: Store> AppService<S> {
             source: RegistrationSource::Dashboard,
             status: ClientStatus::Active,
             secrets,
+            grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
+            auth_method: None,
+            resource_server: new.resource_server && new.client_type == ClientType::Confidential,
+            registration: None,
             created_at: now,
         };
         self.store.insert_client(&client).await?;

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::client::{Client, ClientStatus};
+use crate::client::{Client, ClientStatus, ClientType};
 use crate::code::{AuthorizationCode, CodeState};
 use crate::directory::Workspace;
 use crate::error::{ErrorCode, OAuthError, ServiceError, StoreError};
@@ -21,7 +21,7 @@ use crate::permission::Role;
 use crate::pkce::{ChallengeMethod, CodeChallenge};
 use crate::scope::ScopeSet;
 use crate::secret::{Secret, SecretKind};
-use crate::service::{Context, MAX_STATE_LEN};
+use crate::service::{Context, MAX_STATE_LEN, check_resource};
 use crate::store::Store;
 
 /// The raw parameters of an authorization request, as received.
@@ -41,6 +41,8 @@ pub struct AuthorizationRequest {
     pub code_challenge: Option<String>,
     /// `code_challenge_method`; only `S256`.
     pub code_challenge_method: Option<String>,
+    /// `resource` (RFC 8707): the protected resource the tokens are for.
+    pub resource: Option<String>,
 }
 
 /// A request that passed validation.
@@ -56,6 +58,8 @@ pub struct ValidatedAuthorization {
     pub state: Option<String>,
     /// PKCE challenge, if sent.
     pub challenge: Option<CodeChallenge>,
+    /// Requested resource (RFC 8707), if any.
+    pub resource: Option<String>,
 }
 
 /// An error to send back to the client's verified redirect URI.
@@ -174,6 +178,14 @@ impl<S: Store> AuthorizationService<S> {
             .map_err(|description| redirect_error(ErrorCode::InvalidScope, description))?;
         let challenge = pkce_challenge(&client, request)
             .map_err(|description| redirect_error(ErrorCode::InvalidRequest, description))?;
+        let resource = request
+            .resource
+            .as_deref()
+            .filter(|resource| !resource.is_empty());
+        if let Some(resource) = resource {
+            check_resource(&self.context.settings, resource)
+                .map_err(|description| redirect_error(ErrorCode::InvalidTarget, description))?;
+        }
 
         Ok(ValidatedAuthorization {
             client,
@@ -181,6 +193,7 @@ impl<S: Store> AuthorizationService<S> {
             scopes,
             state: request.state.clone(),
             challenge,
+            resource: resource.map(str::to_owned),
         })
     }
 
@@ -278,7 +291,11 @@ impl<S: Store> AuthorizationService<S> {
     }
 
     /// Returns whether the member must see the consent page: `false` when a
-    /// remembered grant already covers every requested scope.
+    /// remembered grant already covers every requested scope and the client
+    /// is confidential. A public client always gets the consent page,
+    /// because any program can use its client ID and a loopback redirect,
+    /// so a silent approval could hand the member's tokens to an impostor
+    /// (RFC 8252 section 8.6).
     pub async fn needs_consent(
         &self,
         validated: &ValidatedAuthorization,
@@ -289,7 +306,8 @@ impl<S: Store> AuthorizationService<S> {
             .store
             .find_grant(user_id, &validated.client.id, workspace_id)
             .await?;
-        Ok(!grant.is_some_and(|grant| grant.covers(&validated.scopes)))
+        let remembered = grant.is_some_and(|grant| grant.covers(&validated.scopes));
+        Ok(validated.client.client_type == ClientType::Public || !remembered)
     }
 
     /// Records the member's approval and issues an authorization code.
@@ -315,18 +333,15 @@ impl<S: Store> AuthorizationService<S> {
         }
 
         let now = self.context.clock.now();
-        let grant = self
-            .store
-            .save_grant(&Grant {
-                id: GrantId::generate(self.context.random.as_ref()),
-                user_id: user_id.clone(),
-                client_id: validated.client.id.clone(),
-                workspace_id: workspace_id.clone(),
-                scopes: validated.scopes.clone(),
-                created_at: now,
-                updated_at: now,
-            })
-            .await?;
+        let grant = save_approval(
+            self.store.as_ref(),
+            &self.context,
+            &validated.client,
+            user_id,
+            workspace_id,
+            &validated.scopes,
+        )
+        .await?;
 
         let code = Secret::generate(SecretKind::AuthorizationCode, self.context.random.as_ref());
         self.store
@@ -339,6 +354,7 @@ impl<S: Store> AuthorizationService<S> {
                 grant_id: grant.id,
                 scopes: validated.scopes.clone(),
                 challenge: validated.challenge.clone(),
+                resource: validated.resource.clone(),
                 family_id: FamilyId::generate(self.context.random.as_ref()),
                 issued_at: now,
                 expires_at: now + self.context.settings.code_lifetime,
@@ -380,6 +396,37 @@ impl<S: Store> AuthorizationService<S> {
             issuer: self.context.settings.issuer.clone(),
         }
     }
+}
+
+/// Records a member's approval of `client` in `workspace_id`: saves the
+/// grant (merged with any earlier one) and, for a self-registered client,
+/// who approved it first.
+pub(crate) async fn save_approval<S: Store + ?Sized>(
+    store: &S,
+    context: &Context,
+    client: &Client,
+    user_id: &UserId,
+    workspace_id: &WorkspaceId,
+    scopes: &ScopeSet,
+) -> Result<Grant, StoreError> {
+    let now = context.clock.now();
+    let grant = store
+        .save_grant(&Grant {
+            id: GrantId::generate(context.random.as_ref()),
+            user_id: user_id.clone(),
+            client_id: client.id.clone(),
+            workspace_id: workspace_id.clone(),
+            scopes: scopes.clone(),
+            created_at: now,
+            updated_at: now,
+        })
+        .await?;
+    if client.registration.is_some() {
+        store
+            .record_first_approval(&client.id, user_id, now)
+            .await?;
+    }
+    Ok(grant)
 }
 
 impl From<ServiceError> for AuthorizationError {

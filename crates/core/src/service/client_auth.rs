@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use crate::client::{Client, ClientStatus, ClientType};
+use crate::client::{Client, ClientStatus, ClientType, TokenEndpointAuthMethod};
 use crate::error::{ErrorCode, ServiceError};
 use crate::ids::ClientId;
 use crate::secret::SecretHash;
@@ -80,6 +80,26 @@ pub(crate) async fn authenticate<S: ClientStore + ?Sized>(
     };
     if client.status != ClientStatus::Active {
         return Err(failed("client is suspended", client_id));
+    }
+
+    if let Some(registered) = client.auth_method {
+        let used = match credentials.method {
+            ClientAuthMethod::Basic => TokenEndpointAuthMethod::ClientSecretBasic,
+            ClientAuthMethod::Post => TokenEndpointAuthMethod::ClientSecretPost,
+            ClientAuthMethod::None => TokenEndpointAuthMethod::None,
+        };
+        if used != registered {
+            tracing::info!(
+                client_id,
+                registered = registered.as_str(),
+                used = used.as_str(),
+                "client used another authentication method"
+            );
+            return Err(ServiceError::rejected(
+                ErrorCode::InvalidClient,
+                format!("this client must authenticate with {}", registered.as_str()),
+            ));
+        }
     }
 
     match (client.client_type, &credentials.secret) {

@@ -47,6 +47,9 @@ pub struct Introspection {
     /// Issuer identifier.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub iss: Option<String>,
+    /// Audience: the resource the token is for (RFC 8707), if one was named.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aud: Option<String>,
     /// Workspace the token acts in (an extension field).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<String>,
@@ -65,6 +68,8 @@ pub struct Principal {
     pub scopes: ScopeSet,
     /// Permissions of those scopes, within the member's role.
     pub permissions: PermissionSet,
+    /// Resource the token is for (RFC 8707), if one was named.
+    pub audience: Option<String>,
     /// Expiry of the token.
     pub expires_at: Timestamp,
 }
@@ -78,15 +83,19 @@ struct TokenView {
     issued_at: Timestamp,
     expires_at: Timestamp,
     token_type: &'static str,
+    audience: Option<String>,
 }
 
 impl<S: Store> TokenService<S> {
-    /// Checks an access token presented to a resource server and returns who
-    /// it acts for, or `None` when it is not active. Embedding services call
-    /// this directly instead of introspecting over HTTP.
+    /// Checks an access token presented to the resource server `resource`
+    /// and returns who it acts for, or `None` when it is not active or was
+    /// issued for another resource (RFC 8707). A token issued without a
+    /// resource is accepted by every resource. Embedding services call this
+    /// directly instead of introspecting over HTTP.
     pub async fn verify_access_token(
         &self,
         token: &str,
+        resource: Option<&str>,
     ) -> Result<Option<Principal>, ServiceError> {
         if SecretKind::of(token) != Some(SecretKind::AccessToken) {
             return Ok(None);
@@ -95,6 +104,12 @@ impl<S: Store> TokenService<S> {
         let Some(view) = self.active_view(token, now).await? else {
             return Ok(None);
         };
+        if let (Some(expected), Some(audience)) = (resource, view.audience.as_deref())
+            && expected != audience
+        {
+            tracing::info!(client_id = %view.client_id, audience, expected, "token presented to another resource");
+            return Ok(None);
+        }
         let Some(membership) = self
             .store
             .find_membership(&view.workspace_id, &view.user_id)
@@ -112,6 +127,7 @@ impl<S: Store> TokenService<S> {
             client_id: view.client_id,
             scopes,
             permissions,
+            audience: view.audience,
             expires_at: view.expires_at,
         }))
     }
@@ -136,6 +152,10 @@ impl<S: Store> TokenService<S> {
         let Some(view) = self.active_view(token, now).await? else {
             return Ok(Introspection::default());
         };
+        if view.client_id != caller.id && !caller.resource_server {
+            tracing::info!(owner = %view.client_id, "introspection of another client's token by a client that is not a resource server");
+            return Ok(Introspection::default());
+        }
         let Some(membership) = self
             .store
             .find_membership(&view.workspace_id, &view.user_id)
@@ -156,6 +176,7 @@ impl<S: Store> TokenService<S> {
             iat: Some(view.issued_at.unix_seconds()),
             sub: Some(view.user_id.to_string()),
             iss: Some(self.context.settings.issuer.clone()),
+            aud: view.audience,
             workspace_id: Some(view.workspace_id.to_string()),
         })
     }
@@ -228,6 +249,7 @@ impl<S: Store> TokenService<S> {
                     issued_at: record.issued_at,
                     expires_at: record.expires_at,
                     token_type: "Bearer",
+                    audience: record.audience,
                 }),
             Some(SecretKind::RefreshToken) => self
                 .store
@@ -242,6 +264,7 @@ impl<S: Store> TokenService<S> {
                     issued_at: record.issued_at,
                     expires_at: record.expires_at,
                     token_type: "refresh_token",
+                    audience: record.resource,
                 }),
             _ => None,
         };

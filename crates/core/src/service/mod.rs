@@ -14,6 +14,7 @@ use crate::time::Clock;
 mod admin;
 mod authorization;
 mod client_auth;
+mod device_token;
 mod introspection;
 mod token;
 
@@ -33,6 +34,23 @@ pub use token::{TokenRequest, TokenResponse, TokenService};
 /// rejected so a client cannot make the server echo arbitrary amounts of data.
 pub const MAX_STATE_LEN: usize = 2048;
 
+/// Checks a `resource` parameter (RFC 8707 section 2): an absolute URI
+/// without a fragment that is one of `settings.resources`. Returns the
+/// description of the failure, for an `invalid_target` error.
+pub(crate) fn check_resource(settings: &Settings, resource: &str) -> Result<(), String> {
+    let parsed = url::Url::parse(resource)
+        .map_err(|_| format!("resource {resource:?} is not an absolute URI"))?;
+    if parsed.fragment().is_some() {
+        return Err(format!("resource {resource:?} must not contain a fragment"));
+    }
+    if !settings.resources.iter().any(|known| known == resource) {
+        return Err(format!(
+            "resource {resource:?} is not a protected resource of this server"
+        ));
+    }
+    Ok(())
+}
+
 /// Lifetimes and the issuer identifier.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -45,6 +63,9 @@ pub struct Settings {
     pub access_token_lifetime: Duration,
     /// Lifetime of refresh tokens; each rotation starts a new one.
     pub refresh_token_lifetime: Duration,
+    /// Protected resources tokens may be issued for (RFC 8707): a request's
+    /// `resource` must be one of these exact URIs.
+    pub resources: Vec<String>,
 }
 
 impl Settings {
@@ -56,6 +77,7 @@ impl Settings {
             code_lifetime: Duration::from_secs(60),
             access_token_lifetime: Duration::from_secs(3600),
             refresh_token_lifetime: Duration::from_secs(30 * 24 * 3600),
+            resources: Vec::new(),
         }
     }
 }

@@ -12,9 +12,10 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::client::Client;
+use crate::client::GrantType;
 use crate::code::AuthorizationCode;
 use crate::error::{ErrorCode, ServiceError};
-use crate::ids::{FamilyId, UserId, WorkspaceId};
+use crate::ids::{ClientId, FamilyId, GrantId, UserId, WorkspaceId};
 use crate::pkce::CodeVerifier;
 use crate::scope::{OFFLINE_ACCESS, ScopeSet};
 use crate::secret::{Secret, SecretKind};
@@ -39,6 +40,10 @@ pub struct TokenRequest {
     pub refresh_token: Option<String>,
     /// `scope`, for `refresh_token`: at most the original scopes.
     pub scope: Option<String>,
+    /// `resource` (RFC 8707): must name the resource of the authorization.
+    pub resource: Option<String>,
+    /// `device_code`, for the device code grant (RFC 8628 section 3.4).
+    pub device_code: Option<String>,
 }
 
 impl fmt::Debug for TokenRequest {
@@ -51,6 +56,8 @@ impl fmt::Debug for TokenRequest {
             .field("code_verifier", &redacted(&self.code_verifier))
             .field("refresh_token", &redacted(&self.refresh_token))
             .field("scope", &self.scope)
+            .field("resource", &self.resource)
+            .field("device_code", &redacted(&self.device_code))
             .finish()
     }
 }
@@ -91,11 +98,42 @@ pub struct TokenService<S> {
     pub(crate) context: Arc<Context>,
 }
 
-fn invalid_grant(description: &str) -> ServiceError {
+pub(crate) fn invalid_grant(description: &str) -> ServiceError {
     ServiceError::rejected(ErrorCode::InvalidGrant, description)
 }
 
-fn missing(parameter: &str) -> ServiceError {
+/// What new tokens are bound to.
+pub(crate) struct Binding<'a> {
+    pub(crate) family_id: &'a FamilyId,
+    pub(crate) user_id: &'a UserId,
+    pub(crate) workspace_id: &'a WorkspaceId,
+    pub(crate) client_id: &'a ClientId,
+    pub(crate) resource: Option<&'a str>,
+}
+
+/// Checks a token request's `resource` against the resource of the
+/// authorization (RFC 8707 section 2.2): absent, or exactly the same.
+fn check_requested_resource(
+    request: &TokenRequest,
+    authorized: Option<&str>,
+) -> Result<(), ServiceError> {
+    match request
+        .resource
+        .as_deref()
+        .filter(|resource| !resource.is_empty())
+    {
+        None => Ok(()),
+        Some(requested) if Some(requested) == authorized => Ok(()),
+        Some(requested) => Err(ServiceError::rejected(
+            ErrorCode::InvalidTarget,
+            format!(
+                "resource {requested:?} is not the resource this authorization was granted for"
+            ),
+        )),
+    }
+}
+
+pub(crate) fn missing(parameter: &str) -> ServiceError {
     ServiceError::rejected(ErrorCode::InvalidRequest, format!("{parameter} is missing"))
 }
 
@@ -118,15 +156,21 @@ impl<S: Store> TokenService<S> {
         };
         let client = authenticate(self.store.as_ref(), &credentials, now).await?;
 
-        let result = match grant_type {
-            "authorization_code" => self.exchange_code(&client, request, now).await,
-            "refresh_token" => self.refresh(&client, request, now).await,
-            other => Err(ServiceError::rejected(
+        let result = match GrantType::parse(grant_type) {
+            None => Err(ServiceError::rejected(
                 ErrorCode::UnsupportedGrantType,
                 format!(
-                    "grant_type {other:?} is not supported: use authorization_code or refresh_token"
+                    "grant_type {grant_type:?} is not supported: use authorization_code, \
+                     refresh_token or urn:ietf:params:oauth:grant-type:device_code"
                 ),
             )),
+            Some(grant) if !client.allows_grant(grant) => Err(ServiceError::rejected(
+                ErrorCode::UnauthorizedClient,
+                format!("this client is not registered for grant_type {grant_type}"),
+            )),
+            Some(GrantType::AuthorizationCode) => self.exchange_code(&client, request, now).await,
+            Some(GrantType::RefreshToken) => self.refresh(&client, request, now).await,
+            Some(GrantType::DeviceCode) => self.exchange_device_code(&client, request, now).await,
         };
         if let Err(ServiceError::Rejected(error)) = &result {
             tracing::info!(error = %error.error, description = %error.error_description, "token request rejected");
@@ -153,7 +197,8 @@ impl<S: Store> TokenService<S> {
             CodeRedemption::AlreadyRedeemed(code) => {
                 tracing::warn!(family_id = %code.family_id, "authorization code reused; its tokens are revoked");
                 return Err(invalid_grant(
-                    "the authorization code was already used; tokens issued from it are revoked",
+                    "the authorization code is no longer valid: it was presented before, \
+                     and any tokens issued from it are revoked",
                 ));
             }
             CodeRedemption::Expired => {
@@ -179,19 +224,17 @@ impl<S: Store> TokenService<S> {
             return Err(error);
         }
 
+        check_requested_resource(request, code.resource.as_deref())?;
+
         // Validation ends here; everything below issues tokens.
-        let refresh = code.scopes.contains(OFFLINE_ACCESS);
-        self.issue(
-            &code.family_id,
-            &code.user_id,
-            &code.workspace_id,
-            client,
-            &code.scopes,
-            &code.scopes,
-            refresh,
-            now,
-        )
-        .await
+        let binding = Binding {
+            family_id: &code.family_id,
+            user_id: &code.user_id,
+            workspace_id: &code.workspace_id,
+            client_id: &client.id,
+            resource: code.resource.as_deref(),
+        };
+        self.issue(&binding, &code.scopes, now).await
     }
 
     /// Checks that the member still belongs to the workspace and has not
@@ -199,18 +242,33 @@ impl<S: Store> TokenService<S> {
     /// this redemption is caught here; one revoked after it revokes the
     /// family that the redemption created.
     async fn check_grant_still_holds(&self, code: &AuthorizationCode) -> Result<(), ServiceError> {
+        self.check_approval_still_holds(
+            &code.user_id,
+            &code.client_id,
+            &code.workspace_id,
+            &code.grant_id,
+        )
+        .await
+    }
+
+    /// Checks that the grant `grant_id` of `user_id` to `client_id` in
+    /// `workspace_id` still exists and the member is still in the workspace.
+    pub(crate) async fn check_approval_still_holds(
+        &self,
+        user_id: &UserId,
+        client_id: &ClientId,
+        workspace_id: &WorkspaceId,
+        grant_id: &GrantId,
+    ) -> Result<(), ServiceError> {
         let grant = self
             .store
-            .find_grant(&code.user_id, &code.client_id, &code.workspace_id)
+            .find_grant(user_id, client_id, workspace_id)
             .await?;
-        if grant.is_none_or(|grant| grant.id != code.grant_id) {
-            tracing::info!(grant_id = %code.grant_id, "code redeemed after its grant was revoked");
+        if grant.is_none_or(|grant| grant.id != *grant_id) {
+            tracing::info!(%grant_id, "authorization redeemed after its grant was revoked");
             return Err(invalid_grant("the member revoked this authorization"));
         }
-        let membership = self
-            .store
-            .find_membership(&code.workspace_id, &code.user_id)
-            .await?;
+        let membership = self.store.find_membership(workspace_id, user_id).await?;
         if membership.is_none() {
             return Err(invalid_grant("the member is no longer in the workspace"));
         }
@@ -267,23 +325,18 @@ impl<S: Store> TokenService<S> {
             return Err(invalid_grant("the member is no longer in the workspace"));
         }
 
+        check_requested_resource(request, record.resource.as_deref())?;
+
         // Validation ends here; the store rotates atomically.
-        let (access, access_record) = self.access_token(
-            &record.family_id,
-            &record.user_id,
-            &record.workspace_id,
-            client,
-            &scopes,
-            now,
-        );
-        let (refresh, refresh_record) = self.refresh_token(
-            &record.family_id,
-            &record.user_id,
-            &record.workspace_id,
-            client,
-            &record.scopes,
-            now,
-        );
+        let binding = Binding {
+            family_id: &record.family_id,
+            user_id: &record.user_id,
+            workspace_id: &record.workspace_id,
+            client_id: &client.id,
+            resource: record.resource.as_deref(),
+        };
+        let (access, access_record) = self.access_token(&binding, &scopes, now);
+        let (refresh, refresh_record) = self.refresh_token(&binding, &record.scopes, now);
         match self
             .store
             .rotate_refresh_token(&presented.hash(), &access_record, &refresh_record, now)
@@ -302,57 +355,39 @@ impl<S: Store> TokenService<S> {
         }
     }
 
-    #[allow(
-        clippy::too_many_arguments,
-        reason = "every argument is a distinct binding of the new tokens"
-    )]
-    async fn issue(
+    /// Issues an access token for `scopes` and, when they include
+    /// `offline_access`, a refresh token, in the family of `binding`.
+    pub(crate) async fn issue(
         &self,
-        family_id: &FamilyId,
-        user_id: &UserId,
-        workspace_id: &WorkspaceId,
-        client: &Client,
-        access_scopes: &ScopeSet,
-        refresh_scopes: &ScopeSet,
-        with_refresh: bool,
+        binding: &Binding<'_>,
+        scopes: &ScopeSet,
         now: Timestamp,
     ) -> Result<TokenResponse, ServiceError> {
-        let (access, access_record) =
-            self.access_token(family_id, user_id, workspace_id, client, access_scopes, now);
-        let refresh = with_refresh.then(|| {
-            self.refresh_token(
-                family_id,
-                user_id,
-                workspace_id,
-                client,
-                refresh_scopes,
-                now,
-            )
-        });
+        let (access, access_record) = self.access_token(binding, scopes, now);
+        let with_refresh = scopes.contains(OFFLINE_ACCESS);
+        let refresh = with_refresh.then(|| self.refresh_token(binding, scopes, now));
         self.store
             .insert_tokens(&access_record, refresh.as_ref().map(|(_, record)| record))
             .await?;
-        tracing::info!(%family_id, refresh = with_refresh, "tokens issued");
-        Ok(self.response(access, refresh.map(|(secret, _)| secret), access_scopes))
+        tracing::info!(family_id = %binding.family_id, refresh = with_refresh, "tokens issued");
+        Ok(self.response(access, refresh.map(|(secret, _)| secret), scopes))
     }
 
     fn access_token(
         &self,
-        family_id: &FamilyId,
-        user_id: &UserId,
-        workspace_id: &WorkspaceId,
-        client: &Client,
+        binding: &Binding<'_>,
         scopes: &ScopeSet,
         now: Timestamp,
     ) -> (Secret, AccessTokenRecord) {
         let secret = Secret::generate(SecretKind::AccessToken, self.context.random.as_ref());
         let record = AccessTokenRecord {
             hash: secret.hash(),
-            family_id: family_id.clone(),
-            client_id: client.id.clone(),
-            user_id: user_id.clone(),
-            workspace_id: workspace_id.clone(),
+            family_id: binding.family_id.clone(),
+            client_id: binding.client_id.clone(),
+            user_id: binding.user_id.clone(),
+            workspace_id: binding.workspace_id.clone(),
             scopes: scopes.clone(),
+            audience: binding.resource.map(str::to_owned),
             issued_at: now,
             expires_at: now + self.context.settings.access_token_lifetime,
             revoked_at: None,
@@ -362,21 +397,19 @@ impl<S: Store> TokenService<S> {
 
     fn refresh_token(
         &self,
-        family_id: &FamilyId,
-        user_id: &UserId,
-        workspace_id: &WorkspaceId,
-        client: &Client,
+        binding: &Binding<'_>,
         scopes: &ScopeSet,
         now: Timestamp,
     ) -> (Secret, RefreshTokenRecord) {
         let secret = Secret::generate(SecretKind::RefreshToken, self.context.random.as_ref());
         let record = RefreshTokenRecord {
             hash: secret.hash(),
-            family_id: family_id.clone(),
-            client_id: client.id.clone(),
-            user_id: user_id.clone(),
-            workspace_id: workspace_id.clone(),
+            family_id: binding.family_id.clone(),
+            client_id: binding.client_id.clone(),
+            user_id: binding.user_id.clone(),
+            workspace_id: binding.workspace_id.clone(),
             scopes: scopes.clone(),
+            resource: binding.resource.map(str::to_owned),
             issued_at: now,
             expires_at: now + self.context.settings.refresh_token_lifetime,
             state: RefreshState::Active,
