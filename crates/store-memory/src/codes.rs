@@ -10,7 +10,7 @@ use oauth_apps_core::time::Timestamp;
 use oauth_apps_core::token::TokenFamily;
 
 use crate::MemoryStore;
-use crate::state::{FamilyEntry, State, key_of};
+use crate::state::{State, key_of};
 
 impl State {
     fn insert_code(&mut self, code: &AuthorizationCode) -> StoreResult<()> {
@@ -35,14 +35,8 @@ impl State {
 
         match code::transition(redeemed.state, CodeEvent::Redeem, redeemed.expires_at, now) {
             Ok(next) => {
-                if self.families.contains_key(&redeemed.family_id) {
-                    return Err(StoreError::Conflict(format!(
-                        "token family {} of the redeemed code already exists",
-                        redeemed.family_id
-                    )));
-                }
                 redeemed.state = next;
-                self.create_family(&redeemed, now);
+                self.open_family(family_of(&redeemed, now))?;
                 self.codes.insert(key_of(hash), redeemed.clone());
                 Ok(CodeRedemption::Redeemed(redeemed))
             }
@@ -53,25 +47,20 @@ impl State {
             Err(CodeRejection::Expired) => Ok(CodeRedemption::Expired),
         }
     }
+}
 
-    /// Stores the active family that redeeming `code` creates.
-    fn create_family(&mut self, code: &AuthorizationCode, now: Timestamp) {
-        let family = TokenFamily {
-            id: code.family_id.clone(),
-            grant_id: code.grant_id.clone(),
-            client_id: code.client_id.clone(),
-            user_id: code.user_id.clone(),
-            workspace_id: code.workspace_id.clone(),
-            scopes: code.scopes.clone(),
-            created_at: now,
-            revoked_at: None,
-        };
-        self.family_ids_by_grant
-            .entry(family.grant_id.clone())
-            .or_default()
-            .insert(family.id.clone());
-        self.families
-            .insert(family.id.clone(), FamilyEntry::new(family));
+/// Returns the active family that redeeming `code` at `now` creates.
+fn family_of(code: &AuthorizationCode, now: Timestamp) -> TokenFamily {
+    TokenFamily {
+        id: code.family_id.clone(),
+        grant_id: code.grant_id.clone(),
+        client_id: code.client_id.clone(),
+        user_id: code.user_id.clone(),
+        workspace_id: code.workspace_id.clone(),
+        scopes: code.scopes.clone(),
+        resource: code.resource.clone(),
+        created_at: now,
+        revoked_at: None,
     }
 }
 

@@ -1,4 +1,5 @@
-//! Grants (consents): [`GrantStore`] for [`MemoryStore`].
+//! Grants (consents): [`GrantStore`] for [`MemoryStore`], and their
+//! revocation with every token issued under them.
 
 use async_trait::async_trait;
 use oauth_apps_core::error::StoreError;
@@ -91,6 +92,21 @@ impl State {
         }
         true
     }
+
+    /// Deletes every grant to `client_id` with [`State::revoke_grant`] and
+    /// returns how many it deleted.
+    pub(crate) fn revoke_client_grants(&mut self, client_id: &ClientId, now: Timestamp) -> u64 {
+        let ids: Vec<GrantId> = self
+            .grants
+            .values()
+            .filter(|grant| grant.client_id == *client_id)
+            .map(|grant| grant.id.clone())
+            .collect();
+        for id in &ids {
+            self.revoke_grant(id, now);
+        }
+        ids.len() as u64
+    }
 }
 
 #[async_trait]
@@ -114,5 +130,9 @@ impl GrantStore for MemoryStore {
 
     async fn revoke_grant(&self, id: &GrantId, now: Timestamp) -> StoreResult<bool> {
         self.with_state(|state| Ok(state.revoke_grant(id, now)))
+    }
+
+    async fn revoke_client_grants(&self, client_id: &ClientId, now: Timestamp) -> StoreResult<u64> {
+        self.with_state(|state| Ok(state.revoke_client_grants(client_id, now)))
     }
 }

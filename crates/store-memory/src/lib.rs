@@ -7,14 +7,17 @@
 //!
 //! Each operation takes the lock once, checks everything it needs, then
 //! changes the state, so [`CodeStore::redeem_code`],
-//! [`TokenStore::rotate_refresh_token`], [`TokenStore::revoke_family`] and
-//! [`GrantStore::revoke_grant`] are atomic: concurrent callers see them
-//! either complete or not started. The decisions themselves come from the
-//! core's state machines ([`oauth_apps_core::code::transition`] and
-//! [`oauth_apps_core::token::transition`]). The lock is never held across an
+//! [`TokenStore::rotate_refresh_token`], [`TokenStore::revoke_family`],
+//! [`GrantStore::revoke_grant`], [`ClientStore::delete_client`] and the
+//! device decisions and polls of [`DeviceStore`] are atomic: concurrent
+//! callers see them either complete or not started. The decisions
+//! themselves come from the core's state machines
+//! ([`oauth_apps_core::code::transition`],
+//! [`oauth_apps_core::token::transition`] and
+//! [`oauth_apps_core::device::transition`]). The lock is never held across an
 //! `.await`, because no operation awaits.
 //!
-//! Expired codes and tokens stay until [`MemoryStore::purge_expired`] drops
+//! Expired codes, device authorizations and tokens stay until [`MemoryStore::purge_expired`] drops
 //! them. Call it periodically so memory does not grow without bound.
 //!
 //! ```
@@ -41,6 +44,8 @@
 //! [`TokenStore::rotate_refresh_token`]: oauth_apps_core::store::TokenStore::rotate_refresh_token
 //! [`TokenStore::revoke_family`]: oauth_apps_core::store::TokenStore::revoke_family
 //! [`GrantStore::revoke_grant`]: oauth_apps_core::store::GrantStore::revoke_grant
+//! [`ClientStore::delete_client`]: oauth_apps_core::store::ClientStore::delete_client
+//! [`DeviceStore`]: oauth_apps_core::store::DeviceStore
 
 #![warn(missing_docs)]
 #![cfg_attr(
@@ -50,8 +55,10 @@
 
 mod clients;
 mod codes;
+mod devices;
 mod directory;
 mod grants;
+mod initial_access;
 mod purge;
 mod state;
 mod tokens;

@@ -7,21 +7,24 @@
 //! expired. After that a replay returns `NotFound` in place of
 //! `AlreadyRedeemed`, and a rotated refresh token dropped at its expiry is
 //! likewise `NotFound` in place of `Reused`: neither can yield tokens, but
-//! neither revokes anything.
+//! neither revokes anything. A redeemed device authorization is kept and
+//! dropped the same way as a redeemed code.
 
 use oauth_apps_core::code::CodeState;
+use oauth_apps_core::device::DeviceState;
 use oauth_apps_core::ids::FamilyId;
 use oauth_apps_core::store::StoreResult;
 use oauth_apps_core::time::Timestamp;
 
 use crate::MemoryStore;
-use crate::state::{HashKey, State};
+use crate::state::{HashKey, State, key_of};
 
 impl MemoryStore {
-    /// Drops the codes and tokens that have expired at `now` and returns how
-    /// many it dropped. Token families go with the last of their tokens and
-    /// their code, and are not counted. Grants, clients and the directory
-    /// never expire and stay.
+    /// Drops the codes, device authorizations and tokens that have expired
+    /// at `now` and returns how many it dropped. Token families go with the
+    /// last of their tokens and their code or device authorization, and are
+    /// not counted. Grants, clients, initial access tokens and the directory
+    /// stay.
     ///
     /// Fails only when the lock is poisoned ([`StoreError::Internal`]).
     ///
@@ -33,7 +36,10 @@ impl MemoryStore {
 
 impl State {
     fn purge_expired(&mut self, now: Timestamp) -> usize {
-        self.purge_access_tokens(now) + self.purge_refresh_tokens(now) + self.purge_codes(now)
+        self.purge_access_tokens(now)
+            + self.purge_refresh_tokens(now)
+            + self.purge_codes(now)
+            + self.purge_devices(now)
     }
 
     fn purge_access_tokens(&mut self, now: Timestamp) -> usize {
@@ -91,6 +97,37 @@ impl State {
 
         for (key, family_id) in &droppable {
             self.codes.remove(key);
+            if let Some(family_id) = family_id {
+                self.drop_family(family_id);
+            }
+        }
+        droppable.len()
+    }
+
+    /// Drops expired device authorizations that were never redeemed, and
+    /// expired redeemed ones whose family holds no tokens, together with
+    /// that family. Like a redeemed code, a redeemed authorization stays
+    /// while its family holds tokens, because its family is dropped with it.
+    fn purge_devices(&mut self, now: Timestamp) -> usize {
+        let droppable: Vec<(HashKey, Option<FamilyId>)> = self
+            .devices
+            .iter()
+            .filter(|(_, device)| now >= device.expires_at)
+            .filter_map(|(key, device)| match device.state {
+                DeviceState::Redeemed(_) => {
+                    let family = self.families.get(&device.family_id);
+                    let holds_tokens = family.is_some_and(|entry| !entry.is_empty());
+                    (!holds_tokens).then(|| (*key, Some(device.family_id.clone())))
+                }
+                _ => Some((*key, None)),
+            })
+            .collect();
+
+        for (key, family_id) in &droppable {
+            if let Some(device) = self.devices.remove(key) {
+                self.device_keys_by_user_code
+                    .remove(&key_of(&device.user_code_hash));
+            }
             if let Some(family_id) = family_id {
                 self.drop_family(family_id);
             }

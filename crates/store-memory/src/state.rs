@@ -10,10 +10,13 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use oauth_apps_core::client::Client;
 use oauth_apps_core::code::AuthorizationCode;
+use oauth_apps_core::device::DeviceAuthorization;
 use oauth_apps_core::directory::{Membership, User, Workspace};
+use oauth_apps_core::error::StoreError;
 use oauth_apps_core::grant::Grant;
 use oauth_apps_core::ids::{ClientId, FamilyId, GrantId, UserId, WorkspaceId};
 use oauth_apps_core::secret::SecretHash;
+use oauth_apps_core::store::{InitialAccessToken, StoreResult};
 use oauth_apps_core::time::Timestamp;
 use oauth_apps_core::token::{
     self, AccessTokenRecord, RefreshEvent, RefreshState, RefreshTokenRecord, TokenFamily,
@@ -50,6 +53,11 @@ pub(crate) struct State {
     pub(crate) family_ids_by_grant: HashMap<GrantId, HashSet<FamilyId>>,
     pub(crate) access_tokens: HashMap<HashKey, AccessTokenRecord>,
     pub(crate) refresh_tokens: HashMap<HashKey, RefreshTokenRecord>,
+    pub(crate) initial_access_tokens: HashMap<HashKey, InitialAccessToken>,
+    /// Device authorizations by device code hash.
+    pub(crate) devices: HashMap<HashKey, DeviceAuthorization>,
+    /// Device code hash per user code hash.
+    pub(crate) device_keys_by_user_code: HashMap<HashKey, HashKey>,
 }
 
 /// A token family and the hashes of the tokens stored in it.
@@ -76,6 +84,24 @@ impl FamilyEntry {
 }
 
 impl State {
+    /// Stores a new family and indexes it under its grant. A family ID that
+    /// is taken is a [`StoreError::Conflict`] and changes nothing.
+    pub(crate) fn open_family(&mut self, family: TokenFamily) -> StoreResult<()> {
+        if self.families.contains_key(&family.id) {
+            return Err(StoreError::Conflict(format!(
+                "token family {} already exists",
+                family.id
+            )));
+        }
+        self.family_ids_by_grant
+            .entry(family.grant_id.clone())
+            .or_default()
+            .insert(family.id.clone());
+        self.families
+            .insert(family.id.clone(), FamilyEntry::new(family));
+        Ok(())
+    }
+
     /// Marks the family `id` revoked. A family revoked before keeps its first
     /// revocation time. Returns `false` when no family has this ID.
     pub(crate) fn revoke_family(&mut self, id: &FamilyId, now: Timestamp) -> bool {

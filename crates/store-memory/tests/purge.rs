@@ -148,3 +148,48 @@ async fn purge_drops_rotated_and_revoked_tokens() {
     assert_eq!(store.find_refresh_token(&first.hash).await.unwrap(), None);
     assert_eq!(store.find_refresh_token(&next.hash).await.unwrap(), None);
 }
+
+#[tokio::test]
+async fn purge_drops_expired_device_authorizations() {
+    use oauth_apps_core::store::{DevicePoll, DeviceStore};
+    use oauth_apps_store_tests::fixtures::DEVICE_LIFETIME;
+
+    let store = MemoryStore::new();
+    let ada = Authorization::setup(&store, "ada").await;
+    let pending = ada.device("pending");
+    store.insert_device_authorization(&pending).await.unwrap();
+    let redeemed = ada.redeem_device(&store, "redeemed", at(20)).await;
+    let (_, refresh) = ada
+        .issue_tokens(&store, &redeemed.family_id, "device")
+        .await;
+    let end = at(DEVICE_LIFETIME);
+
+    assert_eq!(store.purge_expired(end).unwrap(), 1, "the pending one");
+    let polled = store
+        .poll_device(&pending.device_code_hash, end)
+        .await
+        .unwrap();
+    assert_eq!(polled, DevicePoll::NotFound);
+    assert!(
+        store
+            .find_device_by_user_code(&pending.user_code_hash)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .find_device_by_user_code(&redeemed.user_code_hash)
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    let dropped = store.purge_expired(at(2 + REFRESH_LIFETIME)).unwrap();
+    assert_eq!(dropped, 3, "two tokens and the redeemed authorization");
+    assert_eq!(store.find_refresh_token(&refresh.hash).await.unwrap(), None);
+    assert!(
+        !store.revoke_family(&redeemed.family_id, end).await.unwrap(),
+        "the family is gone"
+    );
+}

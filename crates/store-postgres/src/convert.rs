@@ -3,7 +3,8 @@
 //! [`StoreError::Internal`].
 
 use oauth_apps_core::client::{
-    ClientStatus, ClientType, Environment, PkceMode, RegistrationSource,
+    ClientStatus, ClientType, Environment, GrantType, PkceMode, RegistrationSource,
+    TokenEndpointAuthMethod,
 };
 use oauth_apps_core::error::StoreError;
 use oauth_apps_core::permission::Role;
@@ -76,10 +77,35 @@ text_enum!(Environment {
     Staging => "staging",
     Development => "development",
 });
-text_enum!(RegistrationSource { Dashboard => "dashboard", Dynamic => "dynamic" });
+text_enum!(RegistrationSource {
+    Dashboard => "dashboard",
+    Dynamic => "dynamic",
+    MetadataDocument => "metadata_document",
+    Device => "device",
+});
+text_enum!(TokenEndpointAuthMethod {
+    None => "none",
+    ClientSecretBasic => "client_secret_basic",
+    ClientSecretPost => "client_secret_post",
+});
 text_enum!(ClientStatus { Active => "active", Suspended => "suspended" });
 text_enum!(Role { Owner => "owner", Admin => "admin", Member => "member", Guest => "guest" });
 text_enum!(RefreshState { Active => "active", Rotated => "rotated", Revoked => "revoked" });
+
+/// Column text of [`RegistrationSource::Dashboard`].
+pub(crate) const DASHBOARD: &str = "dashboard";
+
+/// Parses a grant type column element, which holds the wire name.
+pub(crate) fn grant_type_from_column(text: &str) -> StoreResult<GrantType> {
+    GrantType::parse(text)
+        .ok_or_else(|| StoreError::Internal(format!("stored value {text:?} is not a grant type")))
+}
+
+/// Converts a `bigint` column holding a `u32`, such as a polling interval.
+pub(crate) fn u32_from_column(value: i64) -> StoreResult<u32> {
+    u32::try_from(value)
+        .map_err(|_| StoreError::Internal(format!("stored value {value} does not fit a u32")))
+}
 
 /// Column text of [`RefreshState::Active`].
 pub(crate) const ACTIVE: &str = "active";
@@ -107,7 +133,17 @@ mod tests {
             Environment::Staging,
             Environment::Development,
         ]);
-        round_trips(&[RegistrationSource::Dashboard, RegistrationSource::Dynamic]);
+        round_trips(&[
+            RegistrationSource::Dashboard,
+            RegistrationSource::Dynamic,
+            RegistrationSource::MetadataDocument,
+            RegistrationSource::Device,
+        ]);
+        round_trips(&[
+            TokenEndpointAuthMethod::None,
+            TokenEndpointAuthMethod::ClientSecretBasic,
+            TokenEndpointAuthMethod::ClientSecretPost,
+        ]);
         round_trips(&[ClientStatus::Active, ClientStatus::Suspended]);
         round_trips(&[Role::Owner, Role::Admin, Role::Member, Role::Guest]);
         round_trips(&[
@@ -118,9 +154,32 @@ mod tests {
     }
 
     #[test]
-    fn refresh_state_constants_match_names() {
+    fn constants_match_names() {
         assert_eq!(RefreshState::Active.to_column(), ACTIVE);
         assert_eq!(RefreshState::Rotated.to_column(), ROTATED);
+        assert_eq!(RegistrationSource::Dashboard.to_column(), DASHBOARD);
+    }
+
+    #[test]
+    fn grant_types_parse_wire_names() {
+        for grant_type in [
+            GrantType::AuthorizationCode,
+            GrantType::RefreshToken,
+            GrantType::DeviceCode,
+        ] {
+            assert_eq!(
+                grant_type_from_column(grant_type.as_str()).unwrap(),
+                grant_type
+            );
+        }
+        assert!(grant_type_from_column("implicit").is_err());
+    }
+
+    #[test]
+    fn interval_must_fit_u32() {
+        assert_eq!(u32_from_column(5).unwrap(), 5);
+        assert!(u32_from_column(-1).is_err());
+        assert!(u32_from_column(i64::from(u32::MAX) + 1).is_err());
     }
 
     #[test]

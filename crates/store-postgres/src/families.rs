@@ -1,4 +1,4 @@
-//! Token families: creation at code redemption, and revocation.
+//! Token families: creation at code or device redemption, and revocation.
 //!
 //! A revocation is stored once, on the family row, and token lookups fold
 //! it into each token: an access token shows the earlier of its own and
@@ -15,6 +15,7 @@ use diesel::prelude::*;
 use diesel::result::QueryResult;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use oauth_apps_core::code::AuthorizationCode;
+use oauth_apps_core::device::{DeviceApproval, DeviceAuthorization};
 use oauth_apps_core::time::Timestamp;
 
 use crate::schema::{coalesce, token_families};
@@ -28,6 +29,7 @@ struct NewFamily<'a> {
     user_id: &'a str,
     workspace_id: &'a str,
     scopes: String,
+    resource: Option<&'a str>,
     created_at: i64,
 }
 
@@ -45,6 +47,33 @@ pub(crate) async fn insert_for_code(
         user_id: code.user_id.as_str(),
         workspace_id: code.workspace_id.as_str(),
         scopes: code.scopes.to_string(),
+        resource: code.resource.as_deref(),
+        created_at: now.unix_seconds(),
+    };
+    diesel::insert_into(token_families::table)
+        .values(&family)
+        .execute(connection)
+        .await?;
+    Ok(())
+}
+
+/// Inserts the active family that redeeming the device authorization
+/// `device`, approved with `approval`, at `now` creates. A family with the
+/// same ID fails with a unique violation.
+pub(crate) async fn insert_for_device(
+    connection: &mut AsyncPgConnection,
+    device: &DeviceAuthorization,
+    approval: &DeviceApproval,
+    now: Timestamp,
+) -> QueryResult<()> {
+    let family = NewFamily {
+        id: device.family_id.as_str(),
+        grant_id: approval.grant_id.as_str(),
+        client_id: device.client_id.as_str(),
+        user_id: approval.user_id.as_str(),
+        workspace_id: approval.workspace_id.as_str(),
+        scopes: device.scopes.to_string(),
+        resource: device.resource.as_deref(),
         created_at: now.unix_seconds(),
     };
     diesel::insert_into(token_families::table)
@@ -69,16 +98,35 @@ pub(crate) async fn revoke(
     Ok(updated > 0)
 }
 
-/// Revokes every family issued under the grant `grant_id`. Families revoked
-/// before keep their first revocation time.
-pub(crate) async fn revoke_of_grant(
+/// Revokes every family issued under one of the grants `grant_ids`.
+/// Families revoked before keep their first revocation time.
+pub(crate) async fn revoke_of_grants(
     connection: &mut AsyncPgConnection,
-    grant_id: &str,
+    grant_ids: &[String],
     now: Timestamp,
 ) -> QueryResult<()> {
     diesel::update(
         token_families::table
-            .filter(token_families::grant_id.eq(grant_id))
+            .filter(token_families::grant_id.eq_any(grant_ids))
+            .filter(token_families::revoked_at.is_null()),
+    )
+    .set(token_families::revoked_at.eq(now.unix_seconds()))
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+/// Revokes every family issued to one of the clients `client_ids`, whether
+/// or not a grant still holds it. Families revoked before keep their first
+/// revocation time.
+pub(crate) async fn revoke_of_clients(
+    connection: &mut AsyncPgConnection,
+    client_ids: &[String],
+    now: Timestamp,
+) -> QueryResult<()> {
+    diesel::update(
+        token_families::table
+            .filter(token_families::client_id.eq_any(client_ids))
             .filter(token_families::revoked_at.is_null()),
     )
     .set(token_families::revoked_at.eq(now.unix_seconds()))

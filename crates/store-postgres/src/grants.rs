@@ -3,8 +3,9 @@
 
 use async_trait::async_trait;
 use diesel::prelude::*;
+use diesel::result::QueryResult;
 use diesel::sql_types::{BigInt, Text};
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use oauth_apps_core::grant::Grant;
 use oauth_apps_core::ids::{ClientId, GrantId, UserId, WorkspaceId};
 use oauth_apps_core::store::{GrantStore, StoreResult};
@@ -118,10 +119,39 @@ impl GrantStore for PostgresStore {
                 if deleted == 0 {
                     return Ok::<_, Failure>(false);
                 }
-                families::revoke_of_grant(connection, id.as_str(), now).await?;
+                families::revoke_of_grants(connection, &[id.as_str().to_owned()], now).await?;
                 Ok(true)
             })
             .await?;
         Ok(revoked)
     }
+
+    async fn revoke_client_grants(&self, client_id: &ClientId, now: Timestamp) -> StoreResult<u64> {
+        let mut connection = self.connection().await?;
+        let deleted = connection
+            .transaction(async |connection| {
+                let client_ids = [client_id.as_str().to_owned()];
+                let deleted = delete_of_clients(connection, &client_ids, now).await?;
+                Ok::<_, Failure>(deleted)
+            })
+            .await?;
+        Ok(deleted)
+    }
+}
+
+/// Deletes every grant to one of the clients `client_ids` and revokes the
+/// families issued under them, inside the caller's transaction. Returns how
+/// many grants it deleted.
+pub(crate) async fn delete_of_clients(
+    connection: &mut AsyncPgConnection,
+    client_ids: &[String],
+    now: Timestamp,
+) -> QueryResult<u64> {
+    let of_clients = grants::table.filter(grants::client_id.eq_any(client_ids));
+    let grant_ids: Vec<String> = diesel::delete(of_clients)
+        .returning(grants::id)
+        .get_results(connection)
+        .await?;
+    families::revoke_of_grants(connection, &grant_ids, now).await?;
+    Ok(grant_ids.len() as u64)
 }

@@ -14,7 +14,14 @@
 //!   inserts of the new tokens in one transaction, and a reused token
 //!   revokes its family (OAuth 2.1 section 4.3.1, RFC 9700 section 4.14.2);
 //! - grant revocation deletes the grant and revokes its families and tokens
-//!   in one transaction.
+//!   in one transaction, and so does client deletion for every grant and
+//!   family of the client;
+//! - device authorization decisions and polls (RFC 8628) lock the row with
+//!   `SELECT ... FOR UPDATE`, apply the core's transition and write it back
+//!   in one transaction, and the poll that redeems creates the token family
+//!   in that transaction;
+//! - the first approval of a self-registered client is an `UPDATE ...
+//!   WHERE first_approved_at IS NULL`.
 //!
 //! Timestamps are `bigint` Unix seconds taken from the caller's `now`, the
 //! same integers as [`oauth_apps_core::time::Timestamp`], so expiry compares
@@ -37,16 +44,21 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::todo)
 )]
 
+mod client_rows;
 mod clients;
 mod codes;
 mod convert;
+mod device_rows;
+mod devices;
 mod directory;
 mod error;
 mod families;
 mod grants;
+mod initial_tokens;
 mod migrate;
 mod pool;
 mod purge;
+mod registrations;
 mod rotation;
 mod schema;
 mod tokens;

@@ -1,10 +1,17 @@
-//! Deletion of expired codes, tokens and empty token families, in batches
-//! so that no statement holds locks on many rows for long.
+//! Deletion of expired codes, device authorizations, tokens and empty token
+//! families, in batches so that no statement holds locks on many rows for
+//! long.
 //!
 //! Rows that reuse detection still needs are kept past their expiry. A
 //! redeemed code stays while its family has tokens, so that replaying it
 //! still revokes them. A rotated refresh token stays while its family has an
 //! unexpired refresh token, so that replaying it still revokes the family.
+//! A redeemed device authorization stays while its family has tokens, as
+//! the memory store keeps it.
+//!
+//! Self-registered clients that no member approved are not purged here,
+//! because their maximum age is a server setting: the server calls
+//! `ClientStore::delete_unapproved_registrations` for them.
 
 use diesel::sql_types::BigInt;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -54,6 +61,20 @@ DELETE FROM authorization_codes WHERE hash IN (
     LIMIT $2
 )";
 
+const DELETE_DEVICES: &str = "
+DELETE FROM device_authorizations WHERE device_code_hash IN (
+    SELECT device.device_code_hash FROM device_authorizations device
+    WHERE device.expires_at <= $1
+      AND (
+          device.state <> 'redeemed'
+          OR (
+              NOT EXISTS (SELECT 1 FROM access_tokens a WHERE a.family_id = device.family_id)
+              AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.family_id = device.family_id)
+          )
+      )
+    LIMIT $2
+)";
+
 // NOTE: no index narrows this scan, because most families are older than
 // the cutoff; the `NOT EXISTS` probes use the tokens' family indexes. A
 // call with few empty families among many live ones reads the whole table.
@@ -75,6 +96,8 @@ pub struct PurgeReport {
     pub access_tokens: u64,
     /// Refresh tokens deleted.
     pub refresh_tokens: u64,
+    /// Device authorizations deleted.
+    pub device_authorizations: u64,
     /// Token families with no tokens left, deleted.
     pub families: u64,
     /// `false` when a table still had rows to delete after the maximum
@@ -83,9 +106,9 @@ pub struct PurgeReport {
 }
 
 impl PostgresStore {
-    /// Deletes codes and tokens that expired at or before `now`, and token
-    /// families that have had no tokens for an hour, each table in
-    /// statements of at most `batch_size` rows. Fails with
+    /// Deletes codes, device authorizations and tokens that expired at or
+    /// before `now`, and token families that have had no tokens for an hour,
+    /// each table in statements of at most `batch_size` rows. Fails with
     /// [`StoreError::Internal`] when `batch_size` is zero.
     pub async fn purge_expired(&self, now: Timestamp, batch_size: u32) -> StoreResult<PurgeReport> {
         if batch_size == 0 {
@@ -104,6 +127,8 @@ impl PostgresStore {
         let (refresh_tokens, refresh_done) = refresh.await?;
         let (codes, codes_done) =
             delete_in_batches(&mut connection, DELETE_CODES, now, batch_size).await?;
+        let (device_authorizations, devices_done) =
+            delete_in_batches(&mut connection, DELETE_DEVICES, now, batch_size).await?;
         let families = delete_in_batches(
             &mut connection,
             DELETE_FAMILIES,
@@ -116,8 +141,9 @@ impl PostgresStore {
             codes,
             access_tokens,
             refresh_tokens,
+            device_authorizations,
             families,
-            complete: access_done && refresh_done && codes_done && families_done,
+            complete: access_done && refresh_done && codes_done && devices_done && families_done,
         })
     }
 }

@@ -46,6 +46,18 @@ diesel::table! {
         registration_source -> Text,
         status -> Text,
         created_at -> Int8,
+        grant_types -> Array<Text>,
+        auth_method -> Nullable<Text>,
+        resource_server -> Bool,
+        has_registration -> Bool,
+        registration_token_hash -> Nullable<Bytea>,
+        registration_source_address -> Nullable<Text>,
+        registration_fingerprint -> Nullable<Bytea>,
+        software_id -> Nullable<Text>,
+        software_version -> Nullable<Text>,
+        metadata_expires_at -> Nullable<Int8>,
+        first_approved_by -> Nullable<Text>,
+        first_approved_at -> Nullable<Int8>,
     }
 }
 
@@ -82,6 +94,7 @@ diesel::table! {
         grant_id -> Text,
         scopes -> Text,
         code_challenge -> Nullable<Text>,
+        resource -> Nullable<Text>,
         family_id -> Text,
         issued_at -> Int8,
         expires_at -> Int8,
@@ -97,6 +110,7 @@ diesel::table! {
         user_id -> Text,
         workspace_id -> Text,
         scopes -> Text,
+        resource -> Nullable<Text>,
         created_at -> Int8,
         revoked_at -> Nullable<Int8>,
     }
@@ -110,6 +124,7 @@ diesel::table! {
         user_id -> Text,
         workspace_id -> Text,
         scopes -> Text,
+        audience -> Nullable<Text>,
         issued_at -> Int8,
         expires_at -> Int8,
         revoked_at -> Nullable<Int8>,
@@ -124,9 +139,38 @@ diesel::table! {
         user_id -> Text,
         workspace_id -> Text,
         scopes -> Text,
+        resource -> Nullable<Text>,
         issued_at -> Int8,
         expires_at -> Int8,
         state -> Text,
+    }
+}
+
+diesel::table! {
+    initial_access_tokens (hash) {
+        hash -> Bytea,
+        label -> Text,
+        created_at -> Int8,
+        expires_at -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    device_authorizations (device_code_hash) {
+        device_code_hash -> Bytea,
+        user_code_hash -> Bytea,
+        client_id -> Text,
+        scopes -> Text,
+        resource -> Nullable<Text>,
+        family_id -> Text,
+        issued_at -> Int8,
+        expires_at -> Int8,
+        interval_seconds -> Int8,
+        last_polled_at -> Nullable<Int8>,
+        state -> Text,
+        approved_by -> Nullable<Text>,
+        approved_workspace_id -> Nullable<Text>,
+        approved_grant_id -> Nullable<Text>,
     }
 }
 
@@ -141,6 +185,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     access_tokens,
     refresh_tokens,
     authorization_codes,
+    grants,
 );
 
 diesel::define_sql_function! {

@@ -61,3 +61,52 @@ pub async fn assert_refresh_state<S: Store + ?Sized>(
         "{context}: state of refresh token {hash:?}"
     );
 }
+
+/// Asserts that access token `hash` cannot be used: it is gone, or it is
+/// revoked at `revoked_at` when that is given and at any time otherwise.
+/// Used where the traits allow a backend to delete the tokens of a deleted
+/// client in place of revoking them.
+pub async fn assert_access_unusable<S: Store + ?Sized>(
+    store: &S,
+    hash: &SecretHash,
+    revoked_at: Option<Timestamp>,
+    context: &str,
+) {
+    let found = store
+        .find_access_token(hash)
+        .await
+        .expect("find_access_token failed");
+    let Some(access) = found else {
+        return;
+    };
+    assert!(
+        access.revoked_at.is_some(),
+        "{context}: access token {hash:?} should be revoked or gone, but is active"
+    );
+    if revoked_at.is_some() {
+        assert_eq!(
+            access.revoked_at, revoked_at,
+            "{context}: revoked_at of access token {hash:?}"
+        );
+    }
+}
+
+/// Asserts that refresh token `hash` cannot be used: it is gone or in
+/// state `Revoked`.
+pub async fn assert_refresh_unusable<S: Store + ?Sized>(
+    store: &S,
+    hash: &SecretHash,
+    context: &str,
+) {
+    let found = store
+        .find_refresh_token(hash)
+        .await
+        .expect("find_refresh_token failed");
+    if let Some(refresh) = found {
+        assert_eq!(
+            refresh.state,
+            RefreshState::Revoked,
+            "{context}: state of refresh token {hash:?}, which should be revoked or gone"
+        );
+    }
+}

@@ -28,7 +28,7 @@ const RACE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Spawns `tasks` tasks, the i-th running `start(i)` once all have started,
 /// and returns their outputs in task order.
-async fn race<T, F, Fut>(tasks: usize, start: F) -> Vec<T>
+pub(crate) async fn race<T, F, Fut>(tasks: usize, start: F) -> Vec<T>
 where
     F: Fn(usize) -> Fut,
     Fut: Future<Output = T> + Send + 'static,

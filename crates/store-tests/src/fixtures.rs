@@ -8,7 +8,8 @@
 //! the codes and tokens built on it.
 
 use oauth_apps_core::client::{
-    Client, ClientSecretRecord, ClientStatus, ClientType, Environment, PkceMode, RegistrationSource,
+    Client, ClientSecretRecord, ClientStatus, ClientType, Environment, GrantType, PkceMode,
+    RegistrationSource,
 };
 use oauth_apps_core::code::{AuthorizationCode, CodeState};
 use oauth_apps_core::directory::{Membership, User, Workspace};
@@ -22,6 +23,12 @@ use oauth_apps_core::secret::SecretHash;
 use oauth_apps_core::store::{CodeRedemption, Rotation, Store};
 use oauth_apps_core::time::Timestamp;
 use oauth_apps_core::token::{AccessTokenRecord, RefreshState, RefreshTokenRecord};
+
+mod devices;
+mod registration;
+
+pub use devices::{DEVICE_INTERVAL, DEVICE_LIFETIME};
+pub use registration::{initial_access_token, registered_client};
 
 /// The time every fixture starts from: 2023-11-14T22:13:20Z.
 pub const T0: Timestamp = Timestamp::from_unix_seconds(1_700_000_000);
@@ -117,6 +124,10 @@ pub fn client(name: &str, workspace_id: Option<&WorkspaceId>, created_at: Timest
                 expires_at: Some(at(86_400)),
             },
         ],
+        grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
+        auth_method: None,
+        resource_server: false,
+        registration: None,
         created_at,
     }
 }
@@ -217,6 +228,7 @@ impl Authorization {
             grant_id: self.grant.id.clone(),
             scopes: self.grant.scopes.clone(),
             challenge: Some(CodeChallenge::parse(CHALLENGE).expect("RFC 7636 challenge parses")),
+            resource: None,
             family_id: FamilyId::new(format!("fam_{name}")),
             issued_at: T0,
             expires_at: at(CODE_LIFETIME),
@@ -255,6 +267,7 @@ impl Authorization {
             user_id: self.user.id.clone(),
             workspace_id: self.workspace.id.clone(),
             scopes: scopes("initiatives:read profile:read"),
+            audience: None,
             issued_at,
             expires_at: Timestamp::from_unix_seconds(issued_at.unix_seconds() + ACCESS_LIFETIME),
             revoked_at: None,
@@ -276,6 +289,7 @@ impl Authorization {
             user_id: self.user.id.clone(),
             workspace_id: self.workspace.id.clone(),
             scopes: self.grant.scopes.clone(),
+            resource: None,
             issued_at,
             expires_at: Timestamp::from_unix_seconds(issued_at.unix_seconds() + REFRESH_LIFETIME),
             state: RefreshState::Active,

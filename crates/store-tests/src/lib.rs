@@ -5,8 +5,10 @@
 //! [`oauth_apps_core::store`]: lookups, uniqueness conflicts, grant merging,
 //! single-use codes (RFC 6749 section 4.1.2), refresh token rotation with
 //! reuse detection (OAuth 2.1 section 4.3.1, RFC 9700 section 4.14.2),
-//! revocation, and the atomicity of the guarded operations under 32
-//! concurrent callers. Cases panic on the first failed check, with a
+//! revocation, client updates and deletion, self-registered clients
+//! (RFC 7591), initial access tokens, device authorizations (RFC 8628),
+//! resource indicators (RFC 8707), and the atomicity of the guarded
+//! operations under 32 concurrent callers. Cases panic on the first failed check, with a
 //! message that names the record and the expected value.
 //!
 //! A backend runs the whole suite with one macro call in an integration
@@ -23,7 +25,8 @@
 //!
 //! The macro expands to one `#[tokio::test]` per case, in a module per
 //! concept (`directory`, `clients`, `grants`, `codes`, `tokens`,
-//! `concurrency`), so a failure is reported as, for example,
+//! `concurrency`, `client_removal`, `registrations`, `initial_access`,
+//! `devices`, `resources`, `races`), so a failure is reported as, for example,
 //! `codes::redeem_twice_revokes_family`. The calling crate needs `tokio`
 //! with the `macros` and `rt-multi-thread` features as a dev-dependency.
 //!
@@ -34,12 +37,18 @@
 #![warn(missing_docs)]
 
 pub mod checks;
+pub mod client_removal;
 pub mod clients;
 pub mod codes;
 pub mod concurrency;
+pub mod devices;
 pub mod directory;
 pub mod fixtures;
 pub mod grants;
+pub mod initial_access;
+pub mod races;
+pub mod registrations;
+pub mod resources;
 pub mod tokens;
 
 /// Expands to one `#[tokio::test]` per conformance case, each run on a
@@ -109,6 +118,50 @@ macro_rules! conformance_tests {
                 concurrent_grant_saves_merge,
                 concurrent_duplicate_emails_one_wins,
                 revoke_grant_races_rotations,
+            }
+            client_removal {
+                update_client_replaces_fields,
+                update_unknown_client_returns_false,
+                delete_client_removes_client,
+                delete_client_revokes_grants_and_tokens,
+                delete_unknown_client_returns_false,
+                revoke_client_grants_revokes_all,
+            }
+            registrations {
+                find_client_by_fingerprint_matches,
+                registered_clients_oldest_first,
+                record_first_approval_sets_once,
+                record_first_approval_skips_dashboard_apps,
+                delete_unapproved_registrations_selects,
+                delete_unapproved_registrations_revokes_tokens,
+            }
+            initial_access {
+                initial_access_token_insert_then_find,
+                initial_access_token_duplicate_conflicts,
+                unknown_initial_access_token_not_found,
+            }
+            devices {
+                device_insert_then_find,
+                device_duplicate_codes_conflict,
+                unknown_device_not_found,
+                device_approve_then_poll_redeems,
+                device_deny_then_poll_denied,
+                device_decide_twice_already_decided,
+                device_expired_rejects_decisions_and_polls,
+                device_pending_poll_stores_time,
+                device_fast_poll_slows_down,
+                device_poll_after_redeem_rejected,
+            }
+            resources {
+                client_new_fields_round_trip,
+                code_resource_round_trips,
+                tokens_audience_round_trips,
+                device_resource_round_trips,
+            }
+            races {
+                concurrent_device_polls_one_redeemed,
+                concurrent_device_decisions_one_wins,
+                delete_client_races_rotations,
             }
         }
     };

@@ -8,3 +8,4 @@ mod outage;
 mod processes;
 mod purge;
 mod support;
+mod upgrade;

@@ -10,11 +10,12 @@ use crate::support::{
 };
 
 /// Every migration of the crate, in the order they apply.
-const ALL_MIGRATIONS: [&str; 4] = [
+const ALL_MIGRATIONS: [&str; 5] = [
     "2026-01-01-000001_create_directory",
     "2026-01-01-000002_create_clients",
     "2026-01-01-000003_create_grants",
     "2026-01-01-000004_create_codes_and_tokens",
+    "2026-01-01-000005_add_registrations_devices_resources",
 ];
 
 #[tokio::test]

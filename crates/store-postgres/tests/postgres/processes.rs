@@ -4,7 +4,8 @@
 
 use std::sync::Arc;
 
-use oauth_apps_core::store::{CodeRedemption, CodeStore, Rotation};
+use oauth_apps_core::device::{DeviceEvent, DeviceRejection};
+use oauth_apps_core::store::{CodeRedemption, CodeStore, DevicePoll, DeviceStore, Rotation};
 use oauth_apps_store_postgres::PostgresStore;
 use oauth_apps_store_tests::fixtures::{Authorization, at};
 
@@ -92,5 +93,50 @@ async fn rotation_has_one_winner_across_processes() {
         2 * CALLS_PER_STORE - 1,
         "rotations reported as reuse"
     );
+    database.drop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn device_redemption_has_one_winner_across_processes() {
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    let other_process = database.second_store();
+    let ada = Authorization::setup(&database.store, "ada").await;
+    let device = ada.device("cli");
+    database
+        .store
+        .insert_device_authorization(&device)
+        .await
+        .unwrap();
+    let approve = DeviceEvent::Approve(ada.approval());
+    let decided = other_process
+        .decide_device(&device.user_code_hash, approve, at(10))
+        .await
+        .unwrap();
+    assert_eq!(decided, Some(Ok(())), "approving at the other process");
+
+    let calls: Vec<_> = alternating(&database.store, &other_process)
+        .into_iter()
+        .map(|store| {
+            let hash = device.device_code_hash;
+            tokio::spawn(async move { store.poll_device(&hash, at(20)).await })
+        })
+        .collect();
+    let mut redeemed = 0;
+    let mut rejected = 0;
+    for call in calls {
+        match call.await.unwrap().unwrap() {
+            DevicePoll::Redeemed(_) => redeemed += 1,
+            // Polls after the winner are too fast or find it redeemed.
+            DevicePoll::Rejected(
+                DeviceRejection::SlowDown(_) | DeviceRejection::AlreadyRedeemed,
+            ) => rejected += 1,
+            other => panic!("concurrent poll returned {other:?}"),
+        }
+    }
+
+    assert_eq!(redeemed, 1, "polls that redeemed");
+    assert_eq!(rejected, 2 * CALLS_PER_STORE - 1, "polls rejected");
     database.drop().await;
 }

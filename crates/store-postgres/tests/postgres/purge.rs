@@ -2,12 +2,17 @@
 //! and batching.
 
 use oauth_apps_core::code::CodeState;
+use oauth_apps_core::device::DeviceRejection;
 use oauth_apps_core::error::StoreError;
 use oauth_apps_core::secret::SecretHash;
-use oauth_apps_core::store::{CodeRedemption, CodeStore, Rotation, TokenStore};
+use oauth_apps_core::store::{
+    CodeRedemption, CodeStore, DevicePoll, DeviceStore, Rotation, TokenStore,
+};
 use oauth_apps_core::time::Timestamp;
 use oauth_apps_store_postgres::PurgeReport;
-use oauth_apps_store_tests::fixtures::{ACCESS_LIFETIME, Authorization, REFRESH_LIFETIME, at};
+use oauth_apps_store_tests::fixtures::{
+    ACCESS_LIFETIME, Authorization, DEVICE_LIFETIME, REFRESH_LIFETIME, at,
+};
 
 use crate::support::TestDatabase;
 
@@ -35,6 +40,7 @@ async fn purge_deletes_expired_and_keeps_live() {
         codes: 1,
         access_tokens: 1,
         refresh_tokens: 0,
+        device_authorizations: 0,
         families: 0,
         complete: true,
     };
@@ -96,6 +102,7 @@ async fn purge_keeps_rotated_token_while_family_lives() {
         codes: 1,
         access_tokens: 0,
         refresh_tokens: 2,
+        device_authorizations: 0,
         families: 1,
         complete: true,
     };
@@ -151,5 +158,56 @@ async fn purge_runs_in_batches() {
         .purge_expired(Timestamp::from_unix_seconds(0), 0)
         .await;
     assert!(matches!(zero, Err(StoreError::Internal(_))), "{zero:?}");
+    database.drop().await;
+}
+
+#[tokio::test]
+async fn purge_keeps_redeemed_device_while_tokens_live() {
+    let Some(database) = TestDatabase::create().await else {
+        return;
+    };
+    let store = &database.store;
+    let ada = Authorization::setup(store, "ada").await;
+    let pending = ada.device("pending");
+    store.insert_device_authorization(&pending).await.unwrap();
+    let laptop = ada.redeem_device(store, "laptop", at(20)).await;
+    let (_, refresh) = ada.issue_tokens(store, &laptop.family_id, "laptop").await;
+
+    let report = store
+        .purge_expired(at(DEVICE_LIFETIME), BATCH)
+        .await
+        .unwrap();
+    assert_eq!(report.device_authorizations, 1, "{report:?}");
+    let expired_pending = store
+        .poll_device(&pending.device_code_hash, at(DEVICE_LIFETIME))
+        .await;
+    assert_eq!(
+        expired_pending.unwrap(),
+        DevicePoll::NotFound,
+        "the expired pending device"
+    );
+    let replay = store
+        .poll_device(&laptop.device_code_hash, at(DEVICE_LIFETIME))
+        .await;
+    assert_eq!(
+        replay.unwrap(),
+        DevicePoll::Rejected(DeviceRejection::AlreadyRedeemed),
+        "the redeemed device while its family has tokens"
+    );
+
+    let report = store
+        .purge_expired(refresh.expires_at, BATCH)
+        .await
+        .unwrap();
+    assert_eq!(report.device_authorizations, 1, "{report:?}");
+    assert_eq!(report.families, 1, "{report:?}");
+    let replay = store
+        .poll_device(&laptop.device_code_hash, refresh.expires_at)
+        .await;
+    assert_eq!(
+        replay.unwrap(),
+        DevicePoll::NotFound,
+        "the purged redeemed device"
+    );
     database.drop().await;
 }
