@@ -209,6 +209,17 @@ mod tests {
         }
     }
 
+    /// State, last poll time, event, time of the event, expected outcome
+    /// and expected state.
+    type Case = (
+        DeviceState,
+        Option<i64>,
+        DeviceEvent,
+        i64,
+        Result<(), DeviceRejection>,
+        DeviceState,
+    );
+
     fn at(seconds: i64) -> Timestamp {
         Timestamp::from_unix_seconds(seconds)
     }
@@ -219,14 +230,7 @@ mod tests {
         let pending = DeviceState::Pending;
         let approved = DeviceState::Approved(approval());
         let redeemed = DeviceState::Redeemed(approval());
-        let cases: Vec<(
-            DeviceState,
-            Option<i64>,
-            DeviceEvent,
-            i64,
-            Result<(), R>,
-            DeviceState,
-        )> = vec![
+        let cases: Vec<Case> = vec![
             (
                 pending.clone(),
                 None,

@@ -167,6 +167,18 @@ mod tests {
     }
 
     #[test]
+    fn challenge_is_exactly_43_base64url_characters() {
+        assert!(CodeChallenge::parse(&"A".repeat(43)).is_ok());
+        assert!(CodeChallenge::parse(&"A".repeat(42)).is_err());
+        assert!(CodeChallenge::parse(&"A".repeat(44)).is_err());
+        assert!(CodeChallenge::parse(&"A".repeat(128)).is_err());
+        for extra in ['.', '~', '+', '/', '='] {
+            let challenge = format!("{}{extra}", "A".repeat(42));
+            assert!(CodeChallenge::parse(&challenge).is_err(), "{challenge}");
+        }
+    }
+
+    #[test]
     fn verifier_length_bounds() {
         assert!(CodeVerifier::parse(&"a".repeat(42)).is_err());
         assert!(CodeVerifier::parse(&"a".repeat(43)).is_ok());

@@ -218,6 +218,9 @@ mod tests {
             "http://localhost:5000/cb",
             "https://127.0.0.1:5000/cb",
             "http://127.0.0.1:abc/cb",
+            "http://127.0.0.1:0/cb",
+            "http://127.0.0.1:65536/cb",
+            "http://127.0.0.1:+80/cb",
             "http://127.0.0.1.evil.example/cb",
             "http://127.0.0.1@evil.example/cb",
         ] {

@@ -51,7 +51,8 @@ pub trait DirectoryStore: Send + Sync {
 /// OAuth clients.
 #[async_trait]
 pub trait ClientStore: Send + Sync {
-    /// Inserts a client; [`StoreError::Conflict`] if the ID is taken.
+    /// Inserts a client; [`StoreError::Conflict`] if the ID is taken, or if
+    /// `registration.fingerprint` is set and another client has it.
     async fn insert_client(&self, client: &Client) -> StoreResult<()>;
     /// Returns the client with `id`.
     async fn find_client(&self, id: &ClientId) -> StoreResult<Option<Client>>;
@@ -115,6 +116,10 @@ pub trait InitialAccessTokenStore: Send + Sync {
 
 /// Outcome of [`DeviceStore::poll_device`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "returned once per poll and matched at once; boxing buys nothing"
+)]
 pub enum DevicePoll {
     /// This poll redeemed the approved authorization and created its token
     /// family; the record is returned as it now stands.

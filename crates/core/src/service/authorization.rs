@@ -11,16 +11,17 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::client::{Client, ClientStatus, ClientType};
+use crate::client::{Client, ClientStatus, ClientType, GrantType};
 use crate::code::{AuthorizationCode, CodeState};
 use crate::directory::Workspace;
 use crate::error::{ErrorCode, OAuthError, ServiceError, StoreError};
 use crate::grant::Grant;
-use crate::ids::{ClientId, FamilyId, GrantId, UserId, WorkspaceId};
+use crate::ids::{FamilyId, GrantId, UserId, WorkspaceId};
 use crate::permission::Role;
 use crate::pkce::{ChallengeMethod, CodeChallenge};
 use crate::scope::ScopeSet;
 use crate::secret::{Secret, SecretKind};
+use crate::service::metadata_document::ClientMetadataResolver;
 use crate::service::{Context, MAX_STATE_LEN, check_resource};
 use crate::store::Store;
 
@@ -117,14 +118,20 @@ fn append_query(uri: &str, pairs: &[(&str, &str)]) -> String {
 
 /// Validates authorization requests, records consent and issues codes.
 pub struct AuthorizationService<S> {
-    store: Arc<S>,
-    context: Arc<Context>,
+    pub(super) store: Arc<S>,
+    pub(super) context: Arc<Context>,
+    /// Fetches client ID metadata documents, when they are accepted.
+    pub(super) metadata_resolver: Option<Arc<dyn ClientMetadataResolver>>,
 }
 
 impl<S: Store> AuthorizationService<S> {
     /// Creates the service.
     pub fn new(store: Arc<S>, context: Arc<Context>) -> Self {
-        AuthorizationService { store, context }
+        AuthorizationService {
+            store,
+            context,
+            metadata_resolver: None,
+        }
     }
 
     /// Validates `request` in the safe order described in the module docs.
@@ -155,6 +162,12 @@ impl<S: Store> AuthorizationService<S> {
             return Err(redirect_error(
                 ErrorCode::InvalidRequest,
                 format!("state is longer than {MAX_STATE_LEN} bytes"),
+            ));
+        }
+        if !client.allows_grant(GrantType::AuthorizationCode) {
+            return Err(redirect_error(
+                ErrorCode::UnauthorizedClient,
+                "this client is not registered for the authorization code grant".into(),
             ));
         }
         match request.response_type.as_deref() {
@@ -214,7 +227,7 @@ impl<S: Store> AuthorizationService<S> {
         let Some(client_id) = request.client_id.as_deref().filter(|id| !id.is_empty()) else {
             return Err(page(ErrorCode::InvalidRequest, "client_id is missing"));
         };
-        let Some(client) = self.store.find_client(&ClientId::new(client_id)).await? else {
+        let Some(client) = self.find_or_fetch_client(client_id).await? else {
             return Err(page(
                 ErrorCode::InvalidClient,
                 "no client is registered with this client_id",

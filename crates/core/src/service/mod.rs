@@ -14,8 +14,11 @@ use crate::time::Clock;
 mod admin;
 mod authorization;
 mod client_auth;
+mod device;
 mod device_token;
 mod introspection;
+mod metadata_document;
+mod registration;
 mod token;
 
 #[cfg(test)]
@@ -27,7 +30,19 @@ pub use authorization::{
     ValidatedAuthorization,
 };
 pub use client_auth::{ClientAuthMethod, ClientCredentials, PresentedSecret};
+pub use device::{DeviceAuthorizationResponse, DeviceDecisionError, DeviceService, PendingDevice};
 pub use introspection::{Introspection, Principal};
+pub use metadata_document::{
+    ClientMetadataDocument, ClientMetadataResolver, MAX_CLIENT_NAME_CHARS,
+    MAX_DOCUMENT_REDIRECT_URIS, MAX_METADATA_LIFETIME, MIN_METADATA_LIFETIME, MetadataFetchError,
+    ResolvedMetadataDocument, check_client_id_url, client_from_document, metadata_lifetime,
+    names_metadata_document,
+};
+pub use registration::{
+    ClientMetadata, MAX_CLIENT_NAME_LEN, MAX_REGISTERED_REDIRECT_URIS, MAX_SCOPE_LEN,
+    MAX_SOFTWARE_FIELD_LEN, MAX_TOKEN_LABEL_LEN, MAX_TYPE_ENTRIES, Registered, RegistrationPolicy,
+    RegistrationRequest, RegistrationService,
+};
 pub use token::{TokenRequest, TokenResponse, TokenService};
 
 /// Maximum length of the `state` parameter, in bytes. Longer values are
@@ -63,6 +78,8 @@ pub struct Settings {
     pub access_token_lifetime: Duration,
     /// Lifetime of refresh tokens; each rotation starts a new one.
     pub refresh_token_lifetime: Duration,
+    /// Lifetime of device codes and user codes (RFC 8628 section 3.2).
+    pub device_code_lifetime: Duration,
     /// Protected resources tokens may be issued for (RFC 8707): a request's
     /// `resource` must be one of these exact URIs.
     pub resources: Vec<String>,
@@ -70,13 +87,14 @@ pub struct Settings {
 
 impl Settings {
     /// Settings with the default lifetimes: codes 60 s, access tokens 1 hour,
-    /// refresh tokens 30 days.
+    /// refresh tokens 30 days, device codes 10 minutes.
     pub fn new(issuer: impl Into<String>) -> Settings {
         Settings {
             issuer: issuer.into(),
             code_lifetime: Duration::from_secs(60),
             access_token_lifetime: Duration::from_secs(3600),
             refresh_token_lifetime: Duration::from_secs(30 * 24 * 3600),
+            device_code_lifetime: Duration::from_secs(600),
             resources: Vec::new(),
         }
     }

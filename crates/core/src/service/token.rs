@@ -209,12 +209,14 @@ impl<S: Store> TokenService<S> {
             }
         };
 
-        let checked = match check_code_bindings(
+        let bindings = check_code_bindings(
             &code,
             client,
             redirect_uri,
             request.code_verifier.as_deref(),
-        ) {
+        )
+        .and_then(|()| check_requested_resource(request, code.resource.as_deref()));
+        let checked = match bindings {
             Ok(()) => self.check_grant_still_holds(&code).await,
             Err(error) => Err(error),
         };
@@ -223,8 +225,6 @@ impl<S: Store> TokenService<S> {
             self.store.revoke_family(&code.family_id, now).await?;
             return Err(error);
         }
-
-        check_requested_resource(request, code.resource.as_deref())?;
 
         // Validation ends here; everything below issues tokens.
         let binding = Binding {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::support::*;
-use crate::client::Client;
+use crate::client::{Client, Registration, RegistrationSource};
 use crate::code::{AuthorizationCode, CodeState};
 use crate::directory::{Membership, Workspace};
 use crate::error::ErrorCode;
@@ -26,6 +26,7 @@ fn validated(client: Client) -> ValidatedAuthorization {
         scopes: scopes("bugs:read offline_access"),
         state: Some(STATE.into()),
         challenge: Some(CodeChallenge::parse(RFC_CHALLENGE).unwrap()),
+        resource: None,
     }
 }
 
@@ -33,6 +34,13 @@ fn validated(client: Client) -> ValidatedAuthorization {
 /// workspace exists.
 fn member_store(memberships: Vec<Membership>) -> MockStore {
     let mut store = MockStore::new();
+    expect_member_of(&mut store, memberships);
+    store
+}
+
+/// Makes the test member have `memberships` in `store`, and every
+/// workspace exist.
+fn expect_member_of(store: &mut MockStore, memberships: Vec<Membership>) {
     store
         .expect_memberships_of_user()
         .withf(|user_id| *user_id == UserId::new(USER))
@@ -44,7 +52,6 @@ fn member_store(memberships: Vec<Membership>) -> MockStore {
             created_at: NOW,
         }))
     });
-    store
 }
 
 struct Approval {
@@ -54,10 +61,17 @@ struct Approval {
 }
 
 /// Approves the public client's request in [`WORKSPACE`] and records what
-/// was stored. The store's `save_grant` returns an existing grant's ID, as
-/// it does when the member approved this client before.
+/// was stored.
 async fn approve() -> Approval {
-    let mut store = member_store(vec![membership(Role::Member)]);
+    approve_request(&validated(public_client()), MockStore::new()).await
+}
+
+/// Approves `request` in [`WORKSPACE`] on `store`, which holds the test
+/// member's membership, and records what was stored. The store's
+/// `save_grant` returns an existing grant's ID, as it does when the member
+/// approved this client before.
+async fn approve_request(request: &ValidatedAuthorization, mut store: MockStore) -> Approval {
+    expect_member_of(&mut store, vec![membership(Role::Member)]);
     let grant = Slot::new();
     let recorded = grant.clone();
     store.expect_save_grant().times(1).returning(move |new| {
@@ -76,11 +90,7 @@ async fn approve() -> Approval {
 
     let service = AuthorizationService::new(Arc::new(store), context());
     let location = service
-        .approve(
-            &validated(public_client()),
-            &UserId::new(USER),
-            &WorkspaceId::new(WORKSPACE),
-        )
+        .approve(request, &UserId::new(USER), &WorkspaceId::new(WORKSPACE))
         .await
         .unwrap();
     Approval {
@@ -124,6 +134,43 @@ async fn approval_inserts_bound_code() {
     assert_eq!(code.issued_at, NOW);
     assert_eq!(code.expires_at, NOW + Duration::from_secs(60));
     assert_eq!(code.state, CodeState::Issued);
+    assert_eq!(code.resource, None);
+}
+
+#[tokio::test]
+async fn approval_binds_resource_to_code() {
+    let request = ValidatedAuthorization {
+        resource: Some(RESOURCE.into()),
+        ..validated(public_client())
+    };
+    let code = approve_request(&request, MockStore::new()).await.code;
+    assert_eq!(code.resource.as_deref(), Some(RESOURCE));
+}
+
+#[tokio::test]
+async fn first_approval_recorded_for_self_registered_client() {
+    let self_registered = Client {
+        workspace_id: None,
+        source: RegistrationSource::Dynamic,
+        registration: Some(Registration::default()),
+        ..public_client()
+    };
+    let mut store = MockStore::new();
+    store
+        .expect_record_first_approval()
+        .withf(|id, user_id, now| {
+            *id == ClientId::new(PUBLIC_ID) && *user_id == UserId::new(USER) && *now == NOW
+        })
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    approve_request(&validated(self_registered), store).await;
+}
+
+#[tokio::test]
+async fn first_approval_not_recorded_for_admin_app() {
+    let mut store = MockStore::new();
+    store.expect_record_first_approval().times(0);
+    approve_request(&validated(public_client()), store).await;
 }
 
 #[tokio::test]
@@ -194,8 +241,41 @@ async fn denial_location_is_exact() {
     );
 }
 
+/// Returns whether `client` needs consent when the member's grant to it in
+/// [`WORKSPACE`] has `granted` scopes, or there is none.
+async fn needs_consent(client: Client, granted: Option<&str>) -> bool {
+    let client_id = client.id.clone();
+    let grant = granted.map(|granted| Grant {
+        id: GrantId::new(STORED_GRANT),
+        user_id: UserId::new(USER),
+        client_id: client_id.clone(),
+        workspace_id: WorkspaceId::new(WORKSPACE),
+        scopes: scopes(granted),
+        created_at: NOW,
+        updated_at: NOW,
+    });
+    let mut store = MockStore::new();
+    store
+        .expect_find_grant()
+        .withf(move |user_id, requested, workspace_id| {
+            *user_id == UserId::new(USER)
+                && *requested == client_id
+                && *workspace_id == WorkspaceId::new(WORKSPACE)
+        })
+        .returning(move |_, _, _| Ok(grant.clone()));
+
+    AuthorizationService::new(Arc::new(store), context())
+        .needs_consent(
+            &validated(client),
+            &UserId::new(USER),
+            &WorkspaceId::new(WORKSPACE),
+        )
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
-async fn covering_grant_skips_consent() {
+async fn covering_grant_skips_consent_for_confidential_client() {
     let cases = [
         ("no grant", None, true),
         ("narrower grant", Some("bugs:read"), true),
@@ -206,34 +286,17 @@ async fn covering_grant_skips_consent() {
         ),
     ];
     for (case, granted, expected) in cases {
-        let mut store = MockStore::new();
-        let grant = granted.map(|granted| Grant {
-            id: GrantId::new(STORED_GRANT),
-            user_id: UserId::new(USER),
-            client_id: ClientId::new(PUBLIC_ID),
-            workspace_id: WorkspaceId::new(WORKSPACE),
-            scopes: scopes(granted),
-            created_at: NOW,
-            updated_at: NOW,
-        });
-        store
-            .expect_find_grant()
-            .withf(|user_id, client_id, workspace_id| {
-                *user_id == UserId::new(USER)
-                    && *client_id == ClientId::new(PUBLIC_ID)
-                    && *workspace_id == WorkspaceId::new(WORKSPACE)
-            })
-            .returning(move |_, _, _| Ok(grant.clone()));
-
-        let service = AuthorizationService::new(Arc::new(store), context());
-        let needed = service
-            .needs_consent(
-                &validated(public_client()),
-                &UserId::new(USER),
-                &WorkspaceId::new(WORKSPACE),
-            )
-            .await
-            .unwrap();
+        let needed = needs_consent(confidential_client(), granted).await;
         assert_eq!(needed, expected, "{case}");
+    }
+}
+
+#[tokio::test]
+async fn public_client_always_needs_consent() {
+    for granted in [None, Some("bugs:read"), Some("bugs:read offline_access")] {
+        assert!(
+            needs_consent(public_client(), granted).await,
+            "grant {granted:?}"
+        );
     }
 }

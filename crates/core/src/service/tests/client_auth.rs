@@ -2,7 +2,7 @@
 //! endpoints: which credentials pass, and which error each failure gives.
 
 use super::support::*;
-use crate::client::{Client, ClientStatus};
+use crate::client::{Client, ClientStatus, TokenEndpointAuthMethod};
 use crate::error::{ErrorCode, OAuthError, ServiceError};
 use crate::ids::ClientId;
 use crate::service::client_auth::authenticate;
@@ -144,4 +144,75 @@ async fn basic_and_post_are_equivalent() {
         let result = authenticate_with(vec![confidential_client()], &credentials).await;
         assert!(result.is_ok(), "{method:?}: {result:?}");
     }
+}
+
+/// Returns `client` registered with the one authentication method `method`.
+fn registered_with(client: Client, method: TokenEndpointAuthMethod) -> Client {
+    Client {
+        auth_method: Some(method),
+        ..client
+    }
+}
+
+fn with_method(credentials: ClientCredentials, method: ClientAuthMethod) -> ClientCredentials {
+    ClientCredentials {
+        method,
+        ..credentials
+    }
+}
+
+#[tokio::test]
+async fn registered_method_must_be_used() {
+    use TokenEndpointAuthMethod::{ClientSecretBasic, ClientSecretPost};
+    let cases = [
+        (
+            ClientSecretPost,
+            ClientAuthMethod::Basic,
+            "client_secret_post",
+        ),
+        (
+            ClientSecretBasic,
+            ClientAuthMethod::Post,
+            "client_secret_basic",
+        ),
+    ];
+    for (registered, used, name) in cases {
+        let client = registered_with(confidential_client(), registered);
+        let credentials = with_method(secret_credentials(CONFIDENTIAL_ID, CLIENT_SECRET), used);
+        let result = authenticate_with(vec![client], &credentials).await;
+        assert_invalid_client(
+            &rejection(result),
+            &format!("this client must authenticate with {name}"),
+        );
+    }
+}
+
+#[tokio::test]
+async fn registered_method_passes() {
+    use TokenEndpointAuthMethod::{ClientSecretBasic, ClientSecretPost};
+    for (registered, used) in [
+        (ClientSecretPost, ClientAuthMethod::Post),
+        (ClientSecretBasic, ClientAuthMethod::Basic),
+    ] {
+        let client = registered_with(confidential_client(), registered);
+        let credentials = with_method(secret_credentials(CONFIDENTIAL_ID, CLIENT_SECRET), used);
+        let client = authenticate_with(vec![client], &credentials).await.unwrap();
+        assert_eq!(client.id, ClientId::new(CONFIDENTIAL_ID), "{registered:?}");
+    }
+}
+
+#[tokio::test]
+async fn client_registered_with_none_cannot_send_secret() {
+    let client = registered_with(public_client(), TokenEndpointAuthMethod::None);
+    for used in [ClientAuthMethod::Basic, ClientAuthMethod::Post] {
+        let credentials = with_method(secret_credentials(PUBLIC_ID, "anything"), used);
+        let result = authenticate_with(vec![client.clone()], &credentials).await;
+        assert_invalid_client(
+            &rejection(result),
+            "this client must authenticate with none",
+        );
+    }
+    let credentials = public_credentials(PUBLIC_ID);
+    let passed = authenticate_with(vec![client], &credentials).await.unwrap();
+    assert_eq!(passed.id, ClientId::new(PUBLIC_ID));
 }

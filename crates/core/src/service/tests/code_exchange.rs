@@ -21,7 +21,7 @@ fn public_code() -> Issued<AuthorizationCode> {
     issued::code(PUBLIC_ID, "bugs:read profile", Some(RFC_CHALLENGE))
 }
 
-fn code_request(code: &str, verifier: Option<&str>) -> TokenRequest {
+pub(super) fn code_request(code: &str, verifier: Option<&str>) -> TokenRequest {
     TokenRequest {
         grant_type: Some("authorization_code".into()),
         code: Some(code.into()),
@@ -33,7 +33,10 @@ fn code_request(code: &str, verifier: Option<&str>) -> TokenRequest {
 
 /// Returns a store that finds the test clients and redeems `code` once,
 /// with `outcome`.
-fn redeeming_store(code: &Issued<AuthorizationCode>, outcome: CodeRedemption) -> MockStore {
+pub(super) fn redeeming_store(
+    code: &Issued<AuthorizationCode>,
+    outcome: CodeRedemption,
+) -> MockStore {
     let mut store = MockStore::new();
     expect_clients(&mut store, vec![public_client(), confidential_client()]);
     let hash = code.record.hash;
@@ -45,7 +48,7 @@ fn redeeming_store(code: &Issued<AuthorizationCode>, outcome: CodeRedemption) ->
     store
 }
 
-fn expect_family_revoked(store: &mut MockStore) {
+pub(super) fn expect_family_revoked(store: &mut MockStore) {
     store
         .expect_revoke_family()
         .withf(|id, now| *id == FamilyId::new(FAMILY) && *now == NOW)
@@ -55,7 +58,7 @@ fn expect_family_revoked(store: &mut MockStore) {
 
 /// Makes the store return a grant with `grant_id` for the code's member,
 /// client and workspace, or none.
-fn expect_grant(store: &mut MockStore, grant_id: Option<&'static str>) {
+pub(super) fn expect_grant(store: &mut MockStore, grant_id: Option<&'static str>) {
     store
         .expect_find_grant()
         .returning(move |user_id, client_id, workspace_id| {
@@ -71,13 +74,13 @@ fn expect_grant(store: &mut MockStore, grant_id: Option<&'static str>) {
         });
 }
 
-fn expect_member(store: &mut MockStore, member: bool) {
+pub(super) fn expect_member(store: &mut MockStore, member: bool) {
     store
         .expect_find_membership()
         .returning(move |_, _| Ok(member.then(|| membership(Role::Member))));
 }
 
-async fn exchange(
+pub(super) async fn exchange(
     store: MockStore,
     credentials: ClientCredentials,
     request: &TokenRequest,
@@ -87,7 +90,7 @@ async fn exchange(
         .await
 }
 
-fn assert_rejected(error: &OAuthError, code: ErrorCode, description: &str) {
+pub(super) fn assert_rejected(error: &OAuthError, code: ErrorCode, description: &str) {
     assert_eq!(error.error, code);
     assert_eq!(error.error_description, description);
 }
@@ -106,7 +109,8 @@ async fn unknown_grant_type_is_unsupported() {
     assert_rejected(
         &rejection(result),
         ErrorCode::UnsupportedGrantType,
-        "grant_type 'password' is not supported: use authorization_code or refresh_token",
+        "grant_type 'password' is not supported: use authorization_code, \
+         refresh_token or urn:ietf:params:oauth:grant-type:device_code",
     );
 }
 
@@ -142,7 +146,8 @@ async fn assert_redemption_rejected(outcome: CodeRedemption, description: &str) 
 async fn reused_code_is_rejected() {
     assert_redemption_rejected(
         CodeRedemption::AlreadyRedeemed(public_code().record),
-        "the authorization code was already used; tokens issued from it are revoked",
+        "the authorization code is no longer valid: it was presented before, \
+         and any tokens issued from it are revoked",
     )
     .await;
 }

@@ -28,6 +28,7 @@ fn new_client() -> NewClient {
         environment: Environment::Production,
         pkce: PkceMode::Optional,
         client_secret: None,
+        resource_server: false,
     }
 }
 

@@ -38,8 +38,14 @@ fn token_store(
     store
 }
 
+/// Returns the public client, which owns the test tokens, and the
+/// confidential client, which introspects them as a resource server.
 fn both_clients() -> Vec<Client> {
-    vec![public_client(), confidential_client()]
+    let resource_server = Client {
+        resource_server: true,
+        ..confidential_client()
+    };
+    vec![public_client(), resource_server]
 }
 
 async fn introspect(store: MockStore, token: &str) -> Result<Introspection, ServiceError> {
@@ -130,13 +136,13 @@ async fn suspended_client_token_is_inactive() {
         status: ClientStatus::Suspended,
         ..public_client()
     };
-    let clients = vec![suspended, confidential_client()];
+    let clients = vec![suspended, both_clients().remove(1)];
     assert_inactive(access_token().record, clients, Some(Role::Member)).await;
 }
 
 #[tokio::test]
 async fn deleted_client_token_is_inactive() {
-    let clients = vec![confidential_client()];
+    let clients = vec![both_clients().remove(1)];
     assert_inactive(access_token().record, clients, Some(Role::Member)).await;
 }
 
@@ -167,6 +173,44 @@ async fn active_token_reports_every_field() {
     assert_eq!(introspection.sub.as_deref(), Some(USER));
     assert_eq!(introspection.iss.as_deref(), Some(ISSUER));
     assert_eq!(introspection.workspace_id.as_deref(), Some(WORKSPACE));
+    assert_eq!(introspection.aud, None);
+}
+
+#[tokio::test]
+async fn audience_is_reported_as_aud() {
+    let mut token = access_token();
+    token.record.audience = Some(RESOURCE.into());
+    let store = token_store(&token, both_clients(), Some(Role::Member));
+
+    let introspection = introspect(store, &token.text).await.unwrap();
+    assert!(introspection.active);
+    assert_eq!(introspection.aud.as_deref(), Some(RESOURCE));
+}
+
+#[tokio::test]
+async fn foreign_token_inactive_for_plain_client() {
+    let token = access_token();
+    let mut store = MockStore::new();
+    expect_clients(&mut store, vec![public_client(), confidential_client()]);
+    let record = token.record.clone();
+    store
+        .expect_find_access_token()
+        .returning(move |_| Ok(Some(record.clone())));
+    store.expect_find_membership().times(0);
+
+    let introspection = introspect(store, &token.text).await.unwrap();
+    assert_eq!(introspection, Introspection::default());
+}
+
+#[tokio::test]
+async fn own_token_active_for_plain_client() {
+    let token = issued::access_token(CONFIDENTIAL_ID, TOKEN_SCOPES);
+    let clients = vec![public_client(), confidential_client()];
+    let store = token_store(&token, clients, Some(Role::Member));
+
+    let introspection = introspect(store, &token.text).await.unwrap();
+    assert!(introspection.active);
+    assert_eq!(introspection.client_id.as_deref(), Some(CONFIDENTIAL_ID));
 }
 
 #[tokio::test]

@@ -5,13 +5,18 @@
 //! each test states every store operation the service may perform.
 
 mod issued;
+mod mock;
 mod support;
 
 mod approve;
 mod client_auth;
 mod code_exchange;
 mod create_client;
+mod device;
+mod device_grant;
 mod introspection;
 mod refresh;
+mod registration;
+mod resource;
 mod revocation;
 mod validate;

@@ -1,20 +1,16 @@
-//! Fixtures shared by the service tests: a `mockall` store that implements
-//! every store trait, a context on a fixed clock with predictable randomness,
-//! and the clients, members and workspaces the tests act as.
+//! Fixtures shared by the service tests: a context on a fixed clock with
+//! predictable randomness, and the clients, members and workspaces the
+//! tests act as.
 
 use std::sync::{Arc, Mutex};
 
-use async_trait::async_trait;
-use mockall::mock;
-
 use crate::client::{
-    Client, ClientSecretRecord, ClientStatus, ClientType, Environment, PkceMode, RegistrationSource,
+    Client, ClientSecretRecord, ClientStatus, ClientType, Environment, GrantType, PkceMode,
+    RegistrationSource,
 };
-use crate::code::AuthorizationCode;
-use crate::directory::{Membership, User, Workspace};
+use crate::directory::Membership;
 use crate::error::{OAuthError, ServiceError};
-use crate::grant::Grant;
-use crate::ids::{ClientId, FamilyId, GrantId, UserId, WorkspaceId};
+use crate::ids::{ClientId, UserId, WorkspaceId};
 use crate::permission::Role;
 use crate::random::SequenceRandom;
 use crate::redirect::RedirectUri;
@@ -22,97 +18,17 @@ use crate::scope::{ScopeCatalog, ScopeSet};
 use crate::secret::SecretHash;
 use crate::service::client_auth::{ClientAuthMethod, ClientCredentials, PresentedSecret};
 use crate::service::{Context, Settings};
-use crate::store::{
-    ClientStore, CodeRedemption, CodeStore, DirectoryStore, GrantStore, Rotation, StoreResult,
-    TokenStore,
-};
 use crate::time::{FixedClock, Timestamp};
-use crate::token::{AccessTokenRecord, RefreshTokenRecord};
 
-mock! {
-    pub Store {}
-
-    #[async_trait]
-    impl DirectoryStore for Store {
-        async fn insert_workspace(&self, workspace: &Workspace) -> StoreResult<()>;
-        async fn find_workspace(&self, id: &WorkspaceId) -> StoreResult<Option<Workspace>>;
-        async fn insert_user(&self, user: &User) -> StoreResult<()>;
-        async fn find_user(&self, id: &UserId) -> StoreResult<Option<User>>;
-        async fn find_user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
-        async fn put_membership(&self, membership: &Membership) -> StoreResult<()>;
-        async fn find_membership(
-            &self,
-            workspace_id: &WorkspaceId,
-            user_id: &UserId,
-        ) -> StoreResult<Option<Membership>>;
-        async fn memberships_of_user(&self, user_id: &UserId) -> StoreResult<Vec<Membership>>;
-    }
-
-    #[async_trait]
-    impl ClientStore for Store {
-        async fn insert_client(&self, client: &Client) -> StoreResult<()>;
-        async fn find_client(&self, id: &ClientId) -> StoreResult<Option<Client>>;
-        async fn clients_of_workspace(
-            &self,
-            workspace_id: &WorkspaceId,
-        ) -> StoreResult<Vec<Client>>;
-    }
-
-    #[async_trait]
-    impl GrantStore for Store {
-        async fn save_grant(&self, grant: &Grant) -> StoreResult<Grant>;
-        async fn find_grant(
-            &self,
-            user_id: &UserId,
-            client_id: &ClientId,
-            workspace_id: &WorkspaceId,
-        ) -> StoreResult<Option<Grant>>;
-        async fn grants_of_user(&self, user_id: &UserId) -> StoreResult<Vec<Grant>>;
-        async fn revoke_grant(&self, id: &GrantId, now: Timestamp) -> StoreResult<bool>;
-    }
-
-    #[async_trait]
-    impl CodeStore for Store {
-        async fn insert_code(&self, code: &AuthorizationCode) -> StoreResult<()>;
-        async fn redeem_code(
-            &self,
-            hash: &SecretHash,
-            now: Timestamp,
-        ) -> StoreResult<CodeRedemption>;
-    }
-
-    #[async_trait]
-    impl TokenStore for Store {
-        // `mockall` needs a named lifetime for the reference inside
-        // `Option<&_>`, and naming only that one fails to compile, so every
-        // reference gets its own.
-        async fn insert_tokens<'a, 'b, 'c>(
-            &'a self,
-            access: &'b AccessTokenRecord,
-            refresh: Option<&'c RefreshTokenRecord>,
-        ) -> StoreResult<()>;
-        async fn find_access_token(
-            &self,
-            hash: &SecretHash,
-        ) -> StoreResult<Option<AccessTokenRecord>>;
-        async fn find_refresh_token(
-            &self,
-            hash: &SecretHash,
-        ) -> StoreResult<Option<RefreshTokenRecord>>;
-        async fn rotate_refresh_token(
-            &self,
-            old: &SecretHash,
-            access: &AccessTokenRecord,
-            refresh: &RefreshTokenRecord,
-            now: Timestamp,
-        ) -> StoreResult<Rotation>;
-        async fn revoke_access_token(&self, hash: &SecretHash, now: Timestamp) -> StoreResult<bool>;
-        async fn revoke_family(&self, id: &FamilyId, now: Timestamp) -> StoreResult<bool>;
-    }
-}
+pub use super::mock::MockStore;
 
 /// The time every test runs at.
 pub const NOW: Timestamp = Timestamp::from_unix_seconds(1_700_000_000);
+/// Protected resource the tests name in `resource`; one of
+/// `Settings.resources`.
+pub const RESOURCE: &str = "https://bugs.example/api";
+/// A second protected resource of the test server.
+pub const OTHER_RESOURCE: &str = "https://mail.example/api";
 /// Issuer of the test server.
 pub const ISSUER: &str = "https://auth.example";
 /// The one redirect URI the test clients register.
@@ -145,7 +61,10 @@ pub fn context() -> Arc<Context> {
     Arc::new(Context {
         clock: Arc::new(FixedClock::new(NOW)),
         random: Arc::new(SequenceRandom::default()),
-        settings: Settings::new(ISSUER),
+        settings: Settings {
+            resources: vec![RESOURCE.into(), OTHER_RESOURCE.into()],
+            ..Settings::new(ISSUER)
+        },
         catalog: ScopeCatalog::default(),
     })
 }
@@ -172,6 +91,10 @@ pub fn public_client() -> Client {
         source: RegistrationSource::Dashboard,
         status: ClientStatus::Active,
         secrets: Vec::new(),
+        grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
+        auth_method: None,
+        resource_server: false,
+        registration: None,
         created_at: NOW,
     }
 }

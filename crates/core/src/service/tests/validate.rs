@@ -11,6 +11,8 @@ use crate::service::{
 };
 
 const STATE: &str = "af0ifjsldkj";
+const MALFORMED_CHALLENGE: &str =
+    "code_challenge must be the 43-character base64url SHA-256 of the code_verifier";
 const NOT_REGISTERED: &str =
     "redirect_uri does not exactly match any redirect URI registered for this client";
 
@@ -25,6 +27,7 @@ fn request() -> AuthorizationRequest {
         state: Some(STATE.into()),
         code_challenge: Some(RFC_CHALLENGE.into()),
         code_challenge_method: Some("S256".into()),
+        resource: None,
     }
 }
 
@@ -239,7 +242,35 @@ async fn later_errors_redirect_to_client() {
                 ..request()
             },
             InvalidRequest,
-            "code_challenge must be 43 to 128 characters of A-Z, a-z, 0-9, '-', '.', '_', '~'",
+            MALFORMED_CHALLENGE,
+        ),
+        (
+            "challenge one character too long",
+            AuthorizationRequest {
+                code_challenge: Some(format!("{RFC_CHALLENGE}A")),
+                ..request()
+            },
+            InvalidRequest,
+            MALFORMED_CHALLENGE,
+        ),
+        (
+            "challenge with a verifier-only character",
+            AuthorizationRequest {
+                code_challenge: Some(format!("{}.", &RFC_CHALLENGE[..42])),
+                ..request()
+            },
+            InvalidRequest,
+            MALFORMED_CHALLENGE,
+        ),
+        (
+            "scope with a double space",
+            AuthorizationRequest {
+                scope: Some("bugs:read  profile".into()),
+                ..request()
+            },
+            InvalidScope,
+            "invalid scope syntax: scopes must be separated by single spaces, and each may \
+             contain only printable ASCII other than space, double quote and backslash",
         ),
     ];
     for (case, request, code, description) in cases {

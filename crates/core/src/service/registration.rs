@@ -1,0 +1,433 @@
+//! Dynamic client registration (RFC 7591) and the client configuration
+//! endpoint's read, update and delete (RFC 7592).
+//!
+//! A registration that passes [`metadata`]'s rules creates a client with no
+//! workspace, which a member of any workspace may approve. `none` makes it
+//! public; `client_secret_basic` (the RFC 7591 default) or
+//! `client_secret_post` makes it confidential, with a generated `ocs_`
+//! secret that is returned once and never expires. When registration is
+//! open anyone may register a confidential client: its secret then binds
+//! the client to whoever registered it, and proves nothing about who that
+//! is. The response also carries an `orat_` registration access token, of
+//! which only the hash is stored; it authorises the RFC 7592 operations.
+//!
+//! An identical registration (same normalised metadata from the same source
+//! address) returns the existing client instead of adding one. It gets a
+//! fresh registration access token, which replaces the stored one, and a
+//! confidential client also gets a fresh secret, which replaces every
+//! stored secret. So a second registrant at the same address with the same
+//! metadata takes the client over from the first.
+//!
+//! Nothing is stored when a request fails any rule. No URI a client sends
+//! is ever fetched.
+//!
+//! Two identical registrations that race end with one client: the stores
+//! reject a second client with the same fingerprint, and the loser is
+//! answered as a repeated registration.
+//!
+//! Limitations: initial access tokens stay valid until they expire, for any
+//! number of registrations. Software statements are ignored. An update
+//! cannot turn a public client into a confidential one or back.
+
+use std::sync::Arc;
+
+use crate::client::{
+    Client, ClientSecretRecord, ClientStatus, ClientType, Environment, PkceMode, Registration,
+};
+use crate::error::{ErrorCode, ServiceError, StoreError};
+use crate::ids::ClientId;
+use crate::scope::ScopeSet;
+use crate::secret::{Secret, SecretKind};
+use crate::service::Context;
+use crate::store::Store;
+use crate::time::Timestamp;
+
+mod manage;
+mod metadata;
+
+pub use manage::MAX_TOKEN_LABEL_LEN;
+pub use metadata::{
+    ClientMetadata, MAX_CLIENT_NAME_LEN, MAX_REGISTERED_REDIRECT_URIS, MAX_SCOPE_LEN,
+    MAX_SOFTWARE_FIELD_LEN, MAX_TYPE_ENTRIES,
+};
+use metadata::{ValidatedMetadata, validate};
+
+/// Who may register clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistrationPolicy {
+    /// Anyone may register, public and confidential clients alike.
+    Open,
+    /// Every registration must carry a valid initial access token (RFC 7591
+    /// section 3) as a Bearer token.
+    InitialAccessToken,
+}
+
+/// A registration request as the HTTP layer received it.
+#[derive(Debug, Clone, Default)]
+pub struct RegistrationRequest {
+    /// The client metadata of the body.
+    pub metadata: ClientMetadata,
+    /// The Bearer token of the `Authorization` header, if any. Read only
+    /// under [`RegistrationPolicy::InitialAccessToken`].
+    pub initial_access_token: Option<String>,
+    /// The network address the request came from.
+    pub source_address: Option<String>,
+}
+
+/// A registered client and the secrets to send to it once.
+#[derive(Debug)]
+pub struct Registered {
+    /// The client as stored.
+    pub client: Client,
+    /// The RFC 7592 registration access token (`orat_`).
+    pub registration_access_token: Secret,
+    /// The client secret (`ocs_`) of a confidential client.
+    pub client_secret: Option<Secret>,
+    /// Whether an identical earlier registration was returned.
+    pub existing: bool,
+}
+
+/// Registers clients and serves the RFC 7592 operations on them.
+pub struct RegistrationService<S> {
+    store: Arc<S>,
+    context: Arc<Context>,
+    policy: RegistrationPolicy,
+}
+
+fn invalid_token(description: &str) -> ServiceError {
+    ServiceError::rejected(ErrorCode::InvalidToken, description)
+}
+
+impl<S: Store> RegistrationService<S> {
+    /// Creates the service.
+    pub fn new(store: Arc<S>, context: Arc<Context>, policy: RegistrationPolicy) -> Self {
+        RegistrationService {
+            store,
+            context,
+            policy,
+        }
+    }
+
+    /// Returns who may register.
+    pub fn policy(&self) -> RegistrationPolicy {
+        self.policy
+    }
+
+    /// Registers a client (RFC 7591 section 3), or returns the identical
+    /// earlier registration from the same source address with fresh secrets.
+    #[tracing::instrument(skip_all, fields(source_address = request.source_address.as_deref()))]
+    pub async fn register(&self, request: RegistrationRequest) -> Result<Registered, ServiceError> {
+        self.check_initial_access_token(request.initial_access_token.as_deref())
+            .await?;
+        let validated =
+            validate(&request.metadata, &self.context.catalog).inspect_err(|error| {
+                tracing::info!(%error, "registration rejected");
+            })?;
+        let source_address = request.source_address;
+        let fingerprint = validated.fingerprint(source_address.as_deref());
+
+        if let Some(existing) = self.store.find_client_by_fingerprint(&fingerprint).await?
+            && let Some(registered) = self.reissue(existing).await?
+        {
+            return Ok(registered);
+        }
+
+        let now = self.context.clock.now();
+        let token = Secret::generate(SecretKind::RegistrationToken, self.random());
+        let client_secret = (validated.client_type() == ClientType::Confidential)
+            .then(|| Secret::generate(SecretKind::ClientSecret, self.random()));
+        let registration = Registration {
+            access_token_hash: Some(token.hash()),
+            source_address,
+            fingerprint: Some(fingerprint),
+            software_id: validated.software_id.clone(),
+            software_version: validated.software_version.clone(),
+            ..Registration::default()
+        };
+        let client = new_client(
+            ClientId::generate(self.random()),
+            &validated,
+            client_secret.as_ref(),
+            registration,
+            &self.context,
+            now,
+        );
+        match self.store.insert_client(&client).await {
+            Ok(()) => {}
+            Err(StoreError::Conflict(reason)) => {
+                // An identical registration from the same source was stored
+                // between the lookup above and this insert: answer as for a
+                // repeated registration.
+                if let Some(existing) = self.store.find_client_by_fingerprint(&fingerprint).await?
+                    && let Some(registered) = self.reissue(existing).await?
+                {
+                    return Ok(registered);
+                }
+                return Err(StoreError::Conflict(reason).into());
+            }
+            Err(error) => return Err(error.into()),
+        }
+        tracing::info!(
+            client_id = %client.id,
+            client_type = client.client_type.as_str(),
+            source = client.source.as_str(),
+            "client registered"
+        );
+        Ok(Registered {
+            client,
+            registration_access_token: token,
+            client_secret,
+            existing: false,
+        })
+    }
+
+    /// Returns the client that `registration_access_token` manages
+    /// (RFC 7592 section 2.1).
+    pub async fn read(
+        &self,
+        client_id: &str,
+        registration_access_token: &str,
+    ) -> Result<Client, ServiceError> {
+        self.authorize(client_id, registration_access_token).await
+    }
+
+    /// Replaces the client's metadata with `metadata` (RFC 7592 section
+    /// 2.2), under the same rules as a registration. Secrets, the
+    /// registration access token and the client ID stay.
+    pub async fn update(
+        &self,
+        client_id: &str,
+        registration_access_token: &str,
+        metadata: &ClientMetadata,
+    ) -> Result<Client, ServiceError> {
+        let client = self.authorize(client_id, registration_access_token).await?;
+        let validated = validate(metadata, &self.context.catalog)?;
+        self.check_update(&client, metadata, &validated)?;
+
+        let mut registration = client.registration.clone().unwrap_or_default();
+        registration.fingerprint =
+            Some(validated.fingerprint(registration.source_address.as_deref()));
+        registration.software_id = validated.software_id.clone();
+        registration.software_version = validated.software_version.clone();
+        let mut updated = new_client(
+            client.id.clone(),
+            &validated,
+            None,
+            registration,
+            &self.context,
+            client.created_at,
+        );
+        updated.secrets = client.secrets;
+        updated.status = client.status;
+
+        if !self.store.update_client(&updated).await? {
+            return Err(invalid_token("the registration access token is invalid"));
+        }
+        tracing::info!(client_id = %updated.id, "registered client updated");
+        Ok(updated)
+    }
+
+    /// Deletes the client with its grants and tokens (RFC 7592 section 2.3).
+    pub async fn delete(
+        &self,
+        client_id: &str,
+        registration_access_token: &str,
+    ) -> Result<(), ServiceError> {
+        let client = self.authorize(client_id, registration_access_token).await?;
+        let now = self.context.clock.now();
+        if !self.store.delete_client(&client.id, now).await? {
+            return Err(invalid_token("the registration access token is invalid"));
+        }
+        tracing::info!(client_id = %client.id, "registered client deleted");
+        Ok(())
+    }
+
+    fn random(&self) -> &dyn crate::random::RandomSource {
+        self.context.random.as_ref()
+    }
+
+    /// Checks the initial access token when the policy requires one.
+    async fn check_initial_access_token(
+        &self,
+        presented: Option<&str>,
+    ) -> Result<(), ServiceError> {
+        if self.policy == RegistrationPolicy::Open {
+            return Ok(());
+        }
+        let Some(presented) = presented else {
+            tracing::info!("registration without an initial access token rejected");
+            return Err(invalid_token(
+                "this server requires an initial access token for registration: send it as a \
+                 Bearer token in the Authorization header",
+            ));
+        };
+        let rejected = |reason: &str| {
+            tracing::info!(
+                reason,
+                "registration with an invalid initial access token rejected"
+            );
+            invalid_token("the initial access token is invalid or expired")
+        };
+        let Ok(secret) = Secret::parse(SecretKind::InitialAccessToken, presented) else {
+            return Err(rejected("malformed token"));
+        };
+        let Some(token) = self.store.find_initial_access_token(&secret.hash()).await? else {
+            return Err(rejected("unknown token"));
+        };
+        let now = self.context.clock.now();
+        if token.expires_at.is_some_and(|end| end <= now) {
+            return Err(rejected("expired token"));
+        }
+        Ok(())
+    }
+
+    /// Gives an identical earlier registration a fresh registration access
+    /// token and, if confidential, a fresh secret. Returns `None` when the
+    /// client disappeared meanwhile.
+    async fn reissue(&self, mut client: Client) -> Result<Option<Registered>, ServiceError> {
+        let token = Secret::generate(SecretKind::RegistrationToken, self.random());
+        let mut registration = client.registration.take().unwrap_or_default();
+        registration.access_token_hash = Some(token.hash());
+        client.registration = Some(registration);
+
+        let client_secret = (client.client_type == ClientType::Confidential)
+            .then(|| Secret::generate(SecretKind::ClientSecret, self.random()));
+        if let Some(secret) = &client_secret {
+            client.secrets = vec![secret_record(secret, self.context.clock.now())];
+        }
+        if !self.store.update_client(&client).await? {
+            return Ok(None);
+        }
+        tracing::info!(client_id = %client.id, "identical registration returned the existing client");
+        Ok(Some(Registered {
+            client,
+            registration_access_token: token,
+            client_secret,
+            existing: true,
+        }))
+    }
+
+    /// Finds the self-registered client `client_id` whose registration
+    /// access token is `presented`. Every failure looks the same, so the
+    /// endpoint does not reveal which client IDs exist.
+    async fn authorize(&self, client_id: &str, presented: &str) -> Result<Client, ServiceError> {
+        let rejected = |reason: &str| {
+            tracing::info!(client_id, reason, "registration access token rejected");
+            invalid_token("the registration access token is invalid")
+        };
+        let Ok(secret) = Secret::parse(SecretKind::RegistrationToken, presented) else {
+            return Err(rejected("malformed token"));
+        };
+        let Some(client) = self.store.find_client(&ClientId::new(client_id)).await? else {
+            return Err(rejected("unknown client"));
+        };
+        let stored = client
+            .registration
+            .as_ref()
+            .and_then(|registration| registration.access_token_hash);
+        match stored {
+            Some(hash) if hash == secret.hash() => Ok(client),
+            _ => Err(rejected("token does not match")),
+        }
+    }
+
+    /// Checks the RFC 7592 section 2.2 rules of an update body.
+    fn check_update(
+        &self,
+        client: &Client,
+        metadata: &ClientMetadata,
+        validated: &ValidatedMetadata,
+    ) -> Result<(), ServiceError> {
+        let invalid = |description: &str| {
+            ServiceError::rejected(ErrorCode::InvalidClientMetadata, description)
+        };
+        if metadata
+            .client_id
+            .as_deref()
+            .is_some_and(|id| id != client.id.as_str())
+        {
+            return Err(invalid("client_id in the body does not name this client"));
+        }
+        if let Some(secret) = &metadata.client_secret {
+            let now = self.context.clock.now();
+            if !client.secret_matches(&crate::secret::SecretHash::of(secret), now) {
+                return Err(invalid(
+                    "client_secret in the body is not the client's secret",
+                ));
+            }
+        }
+        if validated.client_type() != client.client_type {
+            return Err(invalid(
+                "token_endpoint_auth_method cannot change between none and a secret method: \
+                 register a new client instead",
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn secret_record(secret: &Secret, now: Timestamp) -> ClientSecretRecord {
+    ClientSecretRecord {
+        hash: secret.hash(),
+        created_at: now,
+        expires_at: None,
+    }
+}
+
+/// Builds a self-registered client from validated metadata. Without a
+/// registered `scope` the client may request every scope of the catalog and
+/// gets `profile` when a request names none; with one, that set is both.
+fn new_client(
+    id: ClientId,
+    validated: &ValidatedMetadata,
+    client_secret: Option<&Secret>,
+    registration: Registration,
+    context: &Context,
+    created_at: Timestamp,
+) -> Client {
+    let (allowed_scopes, default_scopes) = match &validated.scope {
+        Some(scopes) => (scopes.clone(), scopes.clone()),
+        None => {
+            let all = context.catalog.all();
+            let defaults = ScopeSet::from_known(["profile"]).intersection(&all);
+            (all, defaults)
+        }
+    };
+    Client {
+        name: validated
+            .client_name
+            .clone()
+            .unwrap_or_else(|| id.as_str().to_owned()),
+        id,
+        workspace_id: None,
+        description: String::new(),
+        homepage_url: validated.client_uri.clone(),
+        client_type: validated.client_type(),
+        redirect_uris: validated.redirect_uris.clone(),
+        allowed_scopes,
+        default_scopes,
+        pkce: PkceMode::Required,
+        // NOTE: self-registered clients have no deployment stage; the
+        // field is set only because every client carries one.
+        environment: Environment::Production,
+        source: validated.source(),
+        status: ClientStatus::Active,
+        secrets: client_secret
+            .map(|secret| vec![secret_record(secret, created_at)])
+            .unwrap_or_default(),
+        grant_types: validated.grant_types.clone(),
+        auth_method: Some(validated.auth_method),
+        resource_server: false,
+        registration: Some(registration),
+        created_at,
+    }
+}
+
+/// Validates `metadata` for the fingerprint tests, failing on a rejection.
+#[cfg(test)]
+pub(crate) fn metadata_for_tests(
+    metadata: &ClientMetadata,
+    catalog: &crate::scope::ScopeCatalog,
+) -> ValidatedMetadata {
+    validate(metadata, catalog).unwrap()
+}
