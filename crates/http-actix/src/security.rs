@@ -57,7 +57,8 @@ pub(crate) fn content_security_policy(form_target: Option<&str>) -> String {
 /// Returns the CSP source expression for the origin of `redirect_uri`:
 /// `scheme://host[:port]` for http and https, `scheme:` for private-use
 /// schemes, or `None` when the URI does not parse or would not be a safe
-/// source expression.
+/// source expression. Pass only a redirect URI that passed authorization
+/// request validation, because the source lets the page's forms post there.
 pub(crate) fn form_action_source(redirect_uri: &str) -> Option<String> {
     let parsed = url::Url::parse(redirect_uri).ok()?;
     let source = match parsed.scheme() {

@@ -2,11 +2,14 @@
 
 use std::sync::Arc;
 
-use oauth_apps_core::service::{AuthorizationService, Context, TokenService};
+use oauth_apps_core::service::{AuthorizationService, Context, DeviceService, TokenService};
+use oauth_apps_core::service::{RegistrationPolicy, RegistrationService};
 use oauth_apps_core::store::Store;
 
 use crate::authenticator::Authenticator;
+use crate::guess_limit::GuessLimiter;
 use crate::login::BundledLogin;
+use crate::rate_limit::{DEFAULT_REGISTRATIONS_PER_MINUTE, RateLimiter};
 use crate::session::SessionKey;
 
 /// The services, the login system and the CSRF key that the endpoints use.
@@ -15,6 +18,10 @@ pub struct AppState<S> {
     pub(crate) context: Arc<Context>,
     pub(crate) authorization: AuthorizationService<S>,
     pub(crate) tokens: TokenService<S>,
+    pub(crate) devices: DeviceService<S>,
+    pub(crate) device_guesses: GuessLimiter,
+    pub(crate) registration: RegistrationService<S>,
+    pub(crate) registration_limit: RateLimiter,
     pub(crate) authenticator: Arc<dyn Authenticator>,
     pub(crate) key: SessionKey,
 }
@@ -32,6 +39,14 @@ impl<S: Store + 'static> AppState<S> {
         AppState {
             authorization: AuthorizationService::new(Arc::clone(&store), Arc::clone(&context)),
             tokens: TokenService::new(Arc::clone(&store), Arc::clone(&context)),
+            devices: DeviceService::new(Arc::clone(&store), Arc::clone(&context)),
+            device_guesses: GuessLimiter::default(),
+            registration: RegistrationService::new(
+                Arc::clone(&store),
+                Arc::clone(&context),
+                RegistrationPolicy::Open,
+            ),
+            registration_limit: RateLimiter::per_minute(DEFAULT_REGISTRATIONS_PER_MINUTE),
             store,
             context,
             authenticator,
@@ -54,6 +69,15 @@ impl<S: Store + 'static> AppState<S> {
             &context.settings.issuer,
         );
         AppState::new(store, context, Arc::new(login), key)
+    }
+
+    /// Sets who may register clients dynamically and how many registrations
+    /// one IP address may make per minute (default: open, 20).
+    pub fn with_registration(mut self, policy: RegistrationPolicy, per_minute: u32) -> AppState<S> {
+        self.registration =
+            RegistrationService::new(Arc::clone(&self.store), Arc::clone(&self.context), policy);
+        self.registration_limit = RateLimiter::per_minute(per_minute);
+        self
     }
 
     /// Returns the token service, for resource servers that check tokens by

@@ -1,25 +1,40 @@
 //! The authorization endpoint (RFC 6749 section 4.1.1) for browsers. `GET`
 //! validates the request, sends a visitor without a session to the login
 //! page, and shows the consent page or approves at once when a remembered
-//! grant covers the request. `POST` carries the member's decision.
+//! grant covers the request. `POST` carries the member's decision. The
+//! `prompt` parameter can ask for the consent page or for no page at all
+//! (see [`super::prompt`]).
 //!
 //! Validation always comes first and follows the service's order, so an
 //! unverified client or redirect URI ends on an error page and never in a
-//! redirect. The decision form carries the original request as hidden
-//! fields and a CSRF token derived from the session; it is validated again
-//! in full when posted. Redirects after the `POST` use 303 See Other, so
-//! browsers follow them with a `GET` and never re-send the form to the
-//! client, as a 307 would.
+//! redirect. A query whose names or values are not valid UTF-8 after
+//! percent-decoding also ends on an error page, instead of reaching the
+//! client with U+FFFD in place of the invalid bytes. The login page is only
+//! shown for a request that passed validation, because it allows form posts
+//! to the origin of the request's redirect URI. The decision form carries
+//! the original request as hidden fields and a CSRF token derived from the
+//! session, and the request is validated again in full when posted.
+//! Redirects after the `POST` use 303 See Other, so browsers follow them
+//! with a `GET` and never re-send the form to the client, as a 307 would.
+//!
+//! NOTE: the decision form body goes through [`crate::form`], which replaces
+//! invalid UTF-8 with U+FFFD instead of rejecting it. Posting the form needs
+//! the session and its CSRF token, and browsers encode the form's fields,
+//! which came from the validated query, as UTF-8.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use oauth_apps_core::error::{ErrorCode, OAuthError};
-use oauth_apps_core::ids::WorkspaceId;
-use oauth_apps_core::service::{AuthorizationRequest, ValidatedAuthorization};
+use oauth_apps_core::ids::{UserId, WorkspaceId};
+use oauth_apps_core::service::{
+    AuthorizationError, AuthorizationRequest, ErrorRedirect, ValidatedAuthorization,
+};
 use oauth_apps_core::store::Store;
 
-use super::consent::{consent_response, no_workspace_response};
+use super::consent::{consent_response, no_workspace_redirect, no_workspace_response};
+use super::prompt::{InteractionRequired, Prompt};
+use super::query_utf8::reject_non_utf8;
 use crate::authenticator::Session;
 use crate::error::HttpError;
 use crate::form::{Params, read_form, read_query};
@@ -37,15 +52,24 @@ pub(crate) async fn authorize<S: Store + 'static>(
     request: HttpRequest,
     state: web::Data<AppState<S>>,
 ) -> Result<HttpResponse, HttpError> {
+    reject_non_utf8(request.query_string())?;
     let params = read_query(&request).map_err(invalid_request)?;
     let raw = authorization_request(&params)?;
     let validated = validate(&state, &raw, StatusCode::FOUND).await?;
+    let prompt = Prompt::parse(params.get("prompt"))
+        .map_err(|description| invalid_prompt(&state, &validated, description))?;
 
     let Some(session) = state.authenticator.current_session(&request) else {
+        if prompt == Prompt::None {
+            let issuer = &state.context.settings.issuer;
+            let location = InteractionRequired::Login.location(&validated, issuer);
+            return Ok(redirect(StatusCode::FOUND, &location));
+        }
         let return_to = format!("{}?{}", request.path(), request.query_string());
         return Ok(state.authenticator.login_response(&request, &return_to));
     };
-    respond_to_member(&state, &raw, &validated, &session, request.path()).await
+    let hidden = request_fields(&raw, params.get("prompt"));
+    respond_to_member(&state, &validated, &session, prompt, hidden, request.path()).await
 }
 
 /// `POST /oauth/authorize`: the member's decision on the consent page.
@@ -57,20 +81,21 @@ pub(crate) async fn decide<S: Store + 'static>(
     let mut form = read_form(&request, payload)
         .await
         .map_err(invalid_request)?;
+    let token = form.take("csrf_token").unwrap_or_default();
     let raw = authorization_request(&form)?;
+    let validated = validate(&state, &raw, StatusCode::SEE_OTHER).await?;
+
     let Some(session) = state.authenticator.current_session(&request) else {
-        let return_to = format!("{}?{}", request.path(), query_of(&raw));
+        let fields = request_fields(&raw, form.get("prompt"));
+        let return_to = format!("{}?{}", request.path(), query_of(&fields));
         return Ok(state.authenticator.login_response(&request, &return_to));
     };
-
-    let token = form.take("csrf_token").unwrap_or_default();
     if !state
         .key
         .csrf_token_matches(CONSENT_CSRF_PURPOSE, &session.binding, &token)
     {
         return Err(HttpError::BadPageRequest(CSRF_REJECTED.to_owned()));
     }
-    let validated = validate(&state, &raw, StatusCode::SEE_OTHER).await?;
 
     let location = match form.get("decision") {
         Some("approve") => {
@@ -98,12 +123,14 @@ pub(crate) async fn decide<S: Store + 'static>(
 }
 
 /// Approves at once when exactly one workspace has a grant covering the
-/// request, and shows the consent page otherwise.
+/// request and `prompt` does not ask for consent. Otherwise shows the
+/// consent page, or with `prompt=none` redirects with `consent_required`.
 async fn respond_to_member<S: Store + 'static>(
     state: &AppState<S>,
-    raw: &AuthorizationRequest,
     validated: &ValidatedAuthorization,
     session: &Session,
+    prompt: Prompt,
+    hidden: Vec<(&'static str, &str)>,
     action: &str,
 ) -> Result<HttpResponse, HttpError> {
     let user_id = &session.user_id;
@@ -113,41 +140,69 @@ async fn respond_to_member<S: Store + 'static>(
         .await
         .map_err(HttpError::PageStore)?;
     if workspaces.is_empty() {
+        if prompt == Prompt::None {
+            let location = no_workspace_redirect(state, validated).location();
+            return Ok(redirect(StatusCode::FOUND, &location));
+        }
         return Ok(no_workspace_response(state, validated));
     }
 
-    let mut covered = Vec::new();
-    for (workspace, _) in &workspaces {
-        let needs_consent = state
-            .authorization
-            .needs_consent(validated, user_id, &workspace.id)
-            .await
-            .map_err(HttpError::PageStore)?;
-        if !needs_consent {
-            covered.push(workspace.id.clone());
+    if prompt != Prompt::Consent {
+        let workspace_ids = workspaces.iter().map(|(workspace, _)| &workspace.id);
+        if let Some(workspace_id) =
+            remembered_workspace(state, validated, user_id, workspace_ids).await?
+        {
+            tracing::info!(%user_id, %workspace_id, "remembered grant covers the request");
+            let location = state
+                .authorization
+                .approve(validated, user_id, &workspace_id)
+                .await
+                .map_err(|error| HttpError::authorization(error, StatusCode::FOUND))?;
+            return Ok(redirect(StatusCode::FOUND, &location));
         }
     }
-    if let [workspace_id] = covered.as_slice() {
-        tracing::info!(%user_id, %workspace_id, "remembered grant covers the request");
-        let location = state
-            .authorization
-            .approve(validated, user_id, workspace_id)
-            .await
-            .map_err(|error| HttpError::authorization(error, StatusCode::FOUND))?;
+    if prompt == Prompt::None {
+        let issuer = &state.context.settings.issuer;
+        let location = InteractionRequired::Consent.location(validated, issuer);
         return Ok(redirect(StatusCode::FOUND, &location));
     }
 
     let csrf_token = state.key.csrf_token(CONSENT_CSRF_PURPOSE, &session.binding);
     consent_response(
         state,
-        raw,
         validated,
         user_id,
         &workspaces,
+        hidden,
         action,
         &csrf_token,
     )
     .await
+}
+
+/// Returns the workspace whose grant lets the request skip the consent
+/// page, when exactly one of `workspace_ids` has one.
+async fn remembered_workspace<'a, S: Store + 'static>(
+    state: &AppState<S>,
+    validated: &ValidatedAuthorization,
+    user_id: &UserId,
+    workspace_ids: impl Iterator<Item = &'a WorkspaceId>,
+) -> Result<Option<WorkspaceId>, HttpError> {
+    let mut covered = Vec::new();
+    for workspace_id in workspace_ids {
+        let needs_consent = state
+            .authorization
+            .needs_consent(validated, user_id, workspace_id)
+            .await
+            .map_err(HttpError::PageStore)?;
+        if !needs_consent {
+            covered.push(workspace_id.clone());
+        }
+    }
+    Ok(match <[WorkspaceId; 1]>::try_from(covered) {
+        Ok([workspace_id]) => Some(workspace_id),
+        Err(_) => None,
+    })
 }
 
 /// Validates `raw`; error redirects use `status`.
@@ -180,26 +235,51 @@ fn invalid_request(error: crate::form::FormError) -> HttpError {
     ))
 }
 
-/// Returns the hidden fields that carry `raw` through the consent form.
-pub(crate) fn request_fields(raw: &AuthorizationRequest) -> Vec<(&'static str, &str)> {
+/// Rejects an invalid `prompt` value of a validated request by a redirect
+/// with `invalid_request`.
+fn invalid_prompt<S>(
+    state: &AppState<S>,
+    validated: &ValidatedAuthorization,
+    description: &str,
+) -> HttpError {
+    let redirect = ErrorRedirect {
+        redirect_uri: validated.redirect_uri.clone(),
+        error: OAuthError::new(ErrorCode::InvalidRequest, description),
+        state: validated.state.clone(),
+        issuer: state.context.settings.issuer.clone(),
+    };
+    HttpError::authorization(AuthorizationError::Redirect(redirect), StatusCode::FOUND)
+}
+
+/// Returns the request parameters that the consent form carries as hidden
+/// fields: those of `raw`, and `prompt` when sent.
+pub(crate) fn request_fields<'a>(
+    raw: &'a AuthorizationRequest,
+    prompt: Option<&'a str>,
+) -> Vec<(&'static str, &'a str)> {
     [
-        ("response_type", &raw.response_type),
-        ("client_id", &raw.client_id),
-        ("redirect_uri", &raw.redirect_uri),
-        ("scope", &raw.scope),
-        ("state", &raw.state),
-        ("code_challenge", &raw.code_challenge),
-        ("code_challenge_method", &raw.code_challenge_method),
+        ("response_type", raw.response_type.as_deref()),
+        ("client_id", raw.client_id.as_deref()),
+        ("redirect_uri", raw.redirect_uri.as_deref()),
+        ("scope", raw.scope.as_deref()),
+        ("state", raw.state.as_deref()),
+        ("code_challenge", raw.code_challenge.as_deref()),
+        (
+            "code_challenge_method",
+            raw.code_challenge_method.as_deref(),
+        ),
+        ("resource", raw.resource.as_deref()),
+        ("prompt", prompt),
     ]
     .into_iter()
-    .filter_map(|(name, value)| value.as_deref().map(|value| (name, value)))
+    .filter_map(|(name, value)| value.map(|value| (name, value)))
     .collect()
 }
 
-/// Encodes `raw` as the query string of an authorization URL.
-fn query_of(raw: &AuthorizationRequest) -> String {
+/// Encodes request fields as the query string of an authorization URL.
+fn query_of(fields: &[(&'static str, &str)]) -> String {
     url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(request_fields(raw))
+        .extend_pairs(fields)
         .finish()
 }
 
@@ -220,19 +300,21 @@ mod tests {
             response_type: Some("code".into()),
             client_id: Some("demo public".into()),
             state: Some("a&b=c".into()),
+            resource: Some("https://api.example/".into()),
             ..AuthorizationRequest::default()
         };
-        let query = query_of(&raw);
+        let query = query_of(&request_fields(&raw, Some("consent")));
         assert_eq!(
             query,
-            "response_type=code&client_id=demo+public&state=a%26b%3Dc"
+            "response_type=code&client_id=demo+public&state=a%26b%3Dc\
+             &resource=https%3A%2F%2Fapi.example%2F&prompt=consent"
         );
-        let parsed: AuthorizationRequest = Params::parse(query.as_bytes())
-            .unwrap()
-            .deserialize()
-            .unwrap();
+        let params = Params::parse(query.as_bytes()).unwrap();
+        let parsed: AuthorizationRequest = params.deserialize().unwrap();
         assert_eq!(parsed.client_id, raw.client_id);
         assert_eq!(parsed.state, raw.state);
+        assert_eq!(parsed.resource, raw.resource);
         assert_eq!(parsed.scope, None);
+        assert_eq!(params.get("prompt"), Some("consent"));
     }
 }

@@ -1,8 +1,10 @@
 //! Authorization server metadata (RFC 8414 section 2), with the
+//! `device_authorization_endpoint` of RFC 8628 section 4 and the
 //! `authorization_response_iss_parameter_supported` flag of RFC 9207.
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
+use oauth_apps_core::client::GrantType;
 use oauth_apps_core::service::Context;
 use oauth_apps_core::store::Store;
 use serde::Serialize;
@@ -21,15 +23,21 @@ pub(crate) struct Metadata {
     token_endpoint: String,
     revocation_endpoint: String,
     introspection_endpoint: String,
+    device_authorization_endpoint: String,
+    registration_endpoint: String,
     response_types_supported: [&'static str; 1],
     response_modes_supported: [&'static str; 1],
-    grant_types_supported: [&'static str; 2],
+    grant_types_supported: [&'static str; 3],
     code_challenge_methods_supported: [&'static str; 1],
     token_endpoint_auth_methods_supported: [&'static str; 3],
     revocation_endpoint_auth_methods_supported: [&'static str; 3],
     introspection_endpoint_auth_methods_supported: [&'static str; 2],
     scopes_supported: Vec<String>,
     authorization_response_iss_parameter_supported: bool,
+    /// Whether a `client_id` may be the URL of a client ID metadata
+    /// document; omitted when not.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    client_id_metadata_document_supported: bool,
 }
 
 impl Metadata {
@@ -43,10 +51,16 @@ impl Metadata {
             token_endpoint: endpoint(paths::TOKEN),
             revocation_endpoint: endpoint(paths::REVOKE),
             introspection_endpoint: endpoint(paths::INTROSPECT),
+            device_authorization_endpoint: endpoint(paths::DEVICE_AUTHORIZATION),
+            registration_endpoint: endpoint(paths::REGISTER),
             issuer,
             response_types_supported: ["code"],
             response_modes_supported: ["query"],
-            grant_types_supported: ["authorization_code", "refresh_token"],
+            grant_types_supported: [
+                GrantType::AuthorizationCode.as_str(),
+                GrantType::RefreshToken.as_str(),
+                GrantType::DeviceCode.as_str(),
+            ],
             code_challenge_methods_supported: ["S256"],
             token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
             revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
@@ -58,6 +72,7 @@ impl Metadata {
                 .map(|entry| entry.scope.as_str().to_owned())
                 .collect(),
             authorization_response_iss_parameter_supported: true,
+            client_id_metadata_document_supported: false,
         }
     }
 }
@@ -66,7 +81,10 @@ impl Metadata {
 pub(crate) async fn metadata<S: Store + 'static>(state: web::Data<AppState<S>>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
-        .json(Metadata::of(&state.context))
+        .json(Metadata {
+            client_id_metadata_document_supported: state.authorization.accepts_metadata_documents(),
+            ..Metadata::of(&state.context)
+        })
 }
 
 #[cfg(test)]
@@ -95,12 +113,28 @@ mod tests {
         );
         assert_eq!(json["token_endpoint"], "https://auth.example/oauth/token");
         assert_eq!(
+            json["registration_endpoint"],
+            "https://auth.example/oauth/register"
+        );
+        assert_eq!(
             json["revocation_endpoint"],
             "https://auth.example/oauth/revoke"
         );
         assert_eq!(
             json["introspection_endpoint"],
             "https://auth.example/oauth/introspect"
+        );
+        assert_eq!(
+            json["device_authorization_endpoint"],
+            "https://auth.example/oauth/device_authorization"
+        );
+        assert_eq!(
+            json["grant_types_supported"],
+            serde_json::json!([
+                "authorization_code",
+                "refresh_token",
+                "urn:ietf:params:oauth:grant-type:device_code"
+            ])
         );
         assert_eq!(
             json["code_challenge_methods_supported"],

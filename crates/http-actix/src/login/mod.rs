@@ -4,13 +4,22 @@
 //! The session cookie is `HttpOnly`, `SameSite=Lax`, `Path=/`, and `Secure`
 //! whenever the issuer is an https URL. The login form is protected against
 //! login CSRF by a random nonce cookie, scoped to the login path, and a
-//! token derived from it in a hidden field. Failed sign-ins re-show the form
-//! with one generic message, whatever failed, and are logged with the user
-//! ID or a hash of the email, never the password.
+//! token derived from it and the return address in a hidden field. Failed
+//! sign-ins re-show the form with one generic message, whatever failed, and
+//! are logged with the user ID or a hash of the email, never the password.
+//!
+//! Signing in can end in a redirect to the client, when a remembered grant
+//! covers the request, and browsers check that redirect against the login
+//! page's CSP `form-action`. So the page allows the origin of the
+//! `redirect_uri` of an authorization request it returns to. That origin
+//! comes only from a request the authorization endpoint validated, because
+//! the endpoint shows the login page only after validation, and the CSRF
+//! token binds the posted return address to the one the form was shown with.
 //!
 //! Not included: sign-out, account lockout and rate limiting of attempts.
 
 mod password;
+mod return_path;
 
 pub use password::{PasswordHashError, check_password_hash, hash_password};
 
@@ -36,6 +45,7 @@ use crate::paths;
 use crate::security::{form_action_source, html};
 use crate::session::SessionKey;
 use crate::telemetry::trace_request;
+use return_path::{authorize_redirect_uri, is_local_path, login_binding};
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "oauth_apps_session";
@@ -121,7 +131,10 @@ impl BundledLogin {
         let mut nonce = [0u8; 16];
         self.inner.random.fill(&mut nonce);
         let nonce: String = nonce.iter().map(|byte| format!("{byte:02x}")).collect();
-        let csrf_token = self.inner.key.csrf_token(LOGIN_CSRF_PURPOSE, &nonce);
+        let csrf_token = self
+            .inner
+            .key
+            .csrf_token(LOGIN_CSRF_PURPOSE, &login_binding(&nonce, return_to));
 
         let page = login_page(&LoginPage {
             action: paths::LOGIN,
@@ -130,9 +143,8 @@ impl BundledLogin {
             email,
             error,
         });
-        // The form may end in a redirect to the client, which browsers check
-        // against the page's form-action.
-        let form_target = redirect_uri_of(return_to).and_then(|uri| form_action_source(&uri));
+        let form_target =
+            authorize_redirect_uri(return_to).and_then(|uri| form_action_source(&uri));
         let mut response = html(status, page, form_target.as_deref());
         let cookie = self.cookie(
             LOGIN_NONCE_COOKIE,
@@ -193,6 +205,9 @@ impl Authenticator for BundledLogin {
         })
     }
 
+    /// Renders the login form. A `return_to` on the authorization endpoint
+    /// must be a request that passed validation, because the page allows
+    /// form posts to the origin of its `redirect_uri`.
     fn login_response(&self, _request: &HttpRequest, return_to: &str) -> HttpResponse {
         self.form_response(StatusCode::OK, return_to, "", None)
     }
@@ -217,18 +232,19 @@ async fn submit_login(
     let mut form = read_form(&request, payload)
         .await
         .map_err(|error| HttpError::BadPageRequest(error.to_string()))?;
+    let return_to = form.take("return_to").unwrap_or_default();
     let nonce = request.cookie(LOGIN_NONCE_COOKIE);
     let token = form.get("csrf_token").unwrap_or_default();
     let nonce_ok = nonce.is_some_and(|nonce| {
+        let binding = login_binding(nonce.value(), &return_to);
         login
             .inner
             .key
-            .csrf_token_matches(LOGIN_CSRF_PURPOSE, nonce.value(), token)
+            .csrf_token_matches(LOGIN_CSRF_PURPOSE, &binding, token)
     });
     if !nonce_ok {
         return Err(HttpError::BadPageRequest(LOGIN_FORM_EXPIRED.to_owned()));
     }
-    let return_to = form.take("return_to").unwrap_or_default();
     if !is_local_path(&return_to) {
         return Err(HttpError::BadPageRequest(
             "The sign-in form names an invalid return address.".to_owned(),
@@ -264,24 +280,6 @@ async fn submit_login(
         .finish())
 }
 
-/// Returns whether `path` is a path on this server, so that returning to
-/// it cannot send the browser to another site.
-fn is_local_path(path: &str) -> bool {
-    path.starts_with('/')
-        && !path.starts_with("//")
-        && !path
-            .bytes()
-            .any(|byte| byte == b'\\' || byte.is_ascii_control())
-}
-
-/// Returns the `redirect_uri` parameter of an authorization URL path.
-fn redirect_uri_of(return_to: &str) -> Option<String> {
-    let (_, query) = return_to.split_once('?')?;
-    url::form_urlencoded::parse(query.as_bytes())
-        .find(|(name, _)| name == "redirect_uri")
-        .map(|(_, value)| value.into_owned())
-}
-
 /// Identifies an email in logs without writing it: the first 16 hex
 /// characters of its SHA-256.
 fn email_digest(email: &str) -> String {
@@ -294,31 +292,6 @@ fn email_digest(email: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn local_paths() {
-        for (path, expected) in [
-            ("/oauth/authorize?client_id=a", true),
-            ("/", true),
-            ("//evil.example/", false),
-            ("/\\evil.example", false),
-            ("https://evil.example/", false),
-            ("", false),
-            ("/a\nb", false),
-        ] {
-            assert_eq!(is_local_path(path), expected, "{path:?}");
-        }
-    }
-
-    #[test]
-    fn redirect_uri_is_read_from_return_path() {
-        let path = "/oauth/authorize?client_id=a&redirect_uri=https%3A%2F%2Fapp.example%2Fcb";
-        assert_eq!(
-            redirect_uri_of(path).as_deref(),
-            Some("https://app.example/cb")
-        );
-        assert_eq!(redirect_uri_of("/oauth/authorize"), None);
-    }
 
     #[test]
     fn email_digest_hides_email() {

@@ -24,6 +24,9 @@ pub(crate) struct ConsentPage<'a> {
     pub(crate) app_description: &'a str,
     /// App homepage, if registered.
     pub(crate) homepage: Option<&'a str>,
+    /// Host of the client ID metadata document that describes the app, for
+    /// an app identified by one.
+    pub(crate) verified_domain: Option<&'a str>,
     /// App environment.
     pub(crate) environment: Environment,
     /// Name of the signed-in member.
@@ -56,6 +59,9 @@ pub(crate) fn consent_page(page: &ConsentPage<'_>) -> Markup {
                 (page.app_description) " "
                 span.tag { (environment_label(page.environment)) }
             }
+            @if let Some(domain) = page.verified_domain {
+                p.notice { "This app is verified by the domain " strong { (domain) } "." }
+            }
             @if let Some(homepage) = page.homepage {
                 p.muted { "App homepage: " a href=(homepage) rel="noopener noreferrer" { (homepage) } }
             }
@@ -74,7 +80,10 @@ pub(crate) fn consent_page(page: &ConsentPage<'_>) -> Markup {
                 button.primary type="submit" name="decision" value="approve" { "Approve" }
                 button.secondary type="submit" name="decision" value="deny" { "Deny" }
             }
-            p.muted { "You can revoke this access at any time in your connected apps." }
+            p.muted {
+                "This server has no page yet where you can see or revoke the apps you \
+                 approved."
+            }
         },
     )
 }
@@ -109,6 +118,7 @@ mod tests {
             app_name: "Demo <App>",
             app_description: "Syncs bugs",
             homepage: Some("https://app.example"),
+            verified_domain: None,
             environment: Environment::Staging,
             member: "Ada",
             scopes: vec![("bugs:read".into(), "See bugs".into())],
@@ -134,6 +144,24 @@ mod tests {
         assert!(html.contains("https://app.example"));
         assert!(html.contains(r#"name="workspace_id" value="ws_1""#));
         assert!(!html.contains("type=\"radio\""));
+    }
+
+    #[test]
+    fn consent_page_promises_no_connected_apps_page() {
+        let html = consent_page(&page(&[choice("ws_1")])).into_string();
+        assert!(!html.contains("in your connected apps"));
+        assert!(html.contains("no page yet"));
+    }
+
+    #[test]
+    fn consent_page_shows_verified_domain() {
+        let workspaces = [choice("ws_1")];
+        let html = consent_page(&ConsentPage {
+            verified_domain: Some("tool.example"),
+            ..page(&workspaces)
+        })
+        .into_string();
+        assert!(html.contains("verified by the domain <strong>tool.example</strong>"));
     }
 
     #[test]

@@ -4,9 +4,13 @@
 //! contain no script. [`crate::security::html`] adds the headers.
 
 mod consent;
+mod device;
 mod login;
 
 pub(crate) use consent::{ConsentPage, WorkspaceChoice, consent_page};
+pub(crate) use device::{
+    DeviceConsentPage, UserCodePage, device_consent_page, device_result_page, user_code_page,
+};
 pub(crate) use login::{LoginPage, login_page};
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};

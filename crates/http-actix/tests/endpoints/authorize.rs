@@ -195,7 +195,7 @@ async fn decision_with_bad_csrf_token_is_rejected() {
 }
 
 #[actix_web::test]
-async fn remembered_grant_skips_consent() {
+async fn public_client_asks_despite_grant() {
     let fixture = fixture().await;
     let (status, _) = decide(&fixture, "approve", None).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
@@ -206,9 +206,8 @@ async fn remembered_grant_skips_consent() {
         .insert_header((TEST_USER_HEADER, fixture.user_id.as_str()))
         .to_request();
     let response = test::call_service(&app, request).await;
-    assert_eq!(response.status(), StatusCode::FOUND);
-    let location = header_text(&response, header::LOCATION).unwrap();
-    assert!(query_param(&location, "code").is_some(), "{location}");
+    assert_eq!(response.status(), StatusCode::OK, "the consent page again");
+    assert!(header_text(&response, header::LOCATION).is_none());
 }
 
 #[actix_web::test]

@@ -84,6 +84,7 @@ pub async fn fixture() -> Fixture {
             environment: Environment::Staging,
             pkce: PkceMode::Required,
             client_secret: secret,
+            resource_server: false,
         })
         .await
         .unwrap();

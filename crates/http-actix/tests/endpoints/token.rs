@@ -33,7 +33,11 @@ async fn metadata_lists_endpoints() {
     assert_eq!(json["token_endpoint"], format!("{ISSUER}/oauth/token"));
     assert_eq!(
         json["grant_types_supported"],
-        serde_json::json!(["authorization_code", "refresh_token"])
+        serde_json::json!([
+            "authorization_code",
+            "refresh_token",
+            "urn:ietf:params:oauth:grant-type:device_code"
+        ])
     );
 }
 
