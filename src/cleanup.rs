@@ -1,11 +1,12 @@
 //! The background task that deletes expired codes and tokens from the store
-//! every `--purge-interval` seconds. A failed purge is logged and retried at
+//! every `--purge-interval` seconds, together with self-registered clients
+//! that no member approved within `--unapproved-registration-ttl` seconds. A failed purge is logged and retried at
 //! the next tick, and never stops the server.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use oauth_apps_core::store::StoreResult;
+use oauth_apps_core::store::{ClientStore, StoreResult};
 use oauth_apps_core::time::{Clock, Timestamp};
 use oauth_apps_store_memory::MemoryStore;
 use oauth_apps_store_postgres::PostgresStore;
@@ -52,11 +53,12 @@ impl Purge for PostgresStore {
 
 /// Starts the purge loop on the current actix runtime. The first purge runs
 /// one `interval` after start.
-pub fn spawn<S: Purge + 'static>(
+pub fn spawn<S: Purge + ClientStore + 'static>(
     store: Arc<S>,
     clock: Arc<dyn Clock>,
     interval: Duration,
     batch_size: u32,
+    unapproved_ttl: Duration,
 ) {
     actix_web::rt::spawn(async move {
         let mut ticker = actix_web::rt::time::interval(interval);
@@ -65,6 +67,7 @@ pub fn spawn<S: Purge + 'static>(
         loop {
             ticker.tick().await;
             purge_once(store.as_ref(), clock.now(), batch_size).await;
+            delete_unapproved(store.as_ref(), clock.now(), unapproved_ttl).await;
         }
     });
 }
@@ -85,6 +88,21 @@ async fn purge_once<S: Purge>(store: &S, now: Timestamp, batch_size: u32) {
         Err(error) => {
             tracing::warn!(%error, "purging expired records failed, retrying at the next interval")
         }
+    }
+}
+
+/// Deletes self-registered clients created more than `ttl` before `now`
+/// that no member approved, and logs the outcome.
+async fn delete_unapproved<S: ClientStore>(store: &S, now: Timestamp, ttl: Duration) {
+    let age = i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX);
+    let created_before = Timestamp::from_unix_seconds(now.unix_seconds().saturating_sub(age));
+    match store.delete_unapproved_registrations(created_before).await {
+        Ok(0) => {}
+        Ok(deleted) => tracing::info!(deleted, "unapproved client registrations deleted"),
+        Err(error) => tracing::warn!(
+            %error,
+            "deleting unapproved client registrations failed, retrying at the next interval"
+        ),
     }
 }
 

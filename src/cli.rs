@@ -8,6 +8,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::registration::{ClientsCommand, RegistrationArgs, TokenCommand};
+use crate::resources::ResourceArgs;
+
 /// OAuth 2.1 authorization server for workspace apps.
 #[derive(Debug, Parser)]
 #[command(name = "oauth-apps", version, about)]
@@ -30,6 +33,14 @@ pub enum Command {
     HashPassword,
     /// Validate the settings and the seed file, then exit.
     CheckConfig(ServeArgs),
+    /// Create initial access tokens for dynamic client registration, on the
+    /// PostgreSQL database of DATABASE_URL.
+    #[command(subcommand)]
+    RegistrationToken(TokenCommand),
+    /// List, revoke, block and unblock self-registered clients, on the
+    /// PostgreSQL database of DATABASE_URL.
+    #[command(subcommand)]
+    Clients(ClientsCommand),
 }
 
 /// Settings of the server.
@@ -56,6 +67,11 @@ pub struct ServeArgs {
     #[arg(long, env = "OAUTH_APPS_REFRESH_TOKEN_LIFETIME", default_value_t = 30 * 24 * 3600)]
     pub refresh_token_lifetime: u64,
 
+    /// Lifetime of device codes and user codes of the device authorization
+    /// grant, in seconds (1 to 1800).
+    #[arg(long, env = "OAUTH_APPS_DEVICE_CODE_LIFETIME", default_value_t = 600)]
+    pub device_code_lifetime: u64,
+
     /// TOML file of workspaces, users, memberships and apps to load at
     /// start (see examples/seed.toml).
     #[arg(long, env = "OAUTH_APPS_SEED")]
@@ -72,6 +88,14 @@ pub struct ServeArgs {
     /// random key is used when it is not set.
     #[arg(long, env = "OAUTH_APPS_SESSION_KEY", hide_env_values = true)]
     pub session_key: Option<String>,
+
+    /// Protected resources and client ID metadata documents.
+    #[command(flatten)]
+    pub resources: ResourceArgs,
+
+    /// Dynamic client registration.
+    #[command(flatten)]
+    pub registration: RegistrationArgs,
 
     /// The PostgreSQL connection.
     #[command(flatten)]

@@ -10,6 +10,8 @@ mod cleanup;
 mod cli;
 mod database;
 mod demo;
+mod registration;
+mod resources;
 mod seed;
 mod serve;
 
@@ -47,6 +49,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             actix_web::rt::System::new().block_on(serve::check_config(args))
         }
         Command::HashPassword => hash_password(),
+        Command::RegistrationToken(command) => {
+            init_tracing();
+            actix_web::rt::System::new().block_on(registration::token_command(command))
+        }
+        Command::Clients(command) => {
+            init_tracing();
+            actix_web::rt::System::new().block_on(registration::clients_command(command))
+        }
     }
 }
 

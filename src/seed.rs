@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::{Context as _, bail};
-use oauth_apps_core::client::{ClientType, Environment, PkceMode};
+use oauth_apps_core::client::{Client, ClientType, Environment, GrantType, PkceMode};
 use oauth_apps_core::directory::normalize_email;
 use oauth_apps_core::error::{ServiceError, StoreError};
 use oauth_apps_core::ids::{UserId, WorkspaceId};
@@ -80,6 +80,12 @@ struct SeedApp {
     #[serde(default = "pkce_required")]
     pkce: PkceMode,
     client_secret: Option<String>,
+    /// Whether the app may introspect tokens issued to other apps.
+    #[serde(default)]
+    resource_server: bool,
+    /// Grant types the app may use at the token endpoint; defaults to
+    /// authorization_code and refresh_token.
+    grant_types: Option<Vec<GrantType>>,
 }
 
 fn production() -> Environment {
@@ -150,8 +156,16 @@ pub async fn load<S: Store>(
     }
 
     for app in seed.apps {
+        if app.resource_server && app.client_type == ClientType::Public {
+            bail!(
+                "app {:?} is public and cannot be a resource server: only confidential apps \
+                 authenticate to the introspection endpoint",
+                app.name
+            );
+        }
         let name = app.name.clone();
         let client_id = app.client_id.clone();
+        let grant_types = app.grant_types.clone();
         let (client, secret) = match apps.create_client(new_client(app)).await {
             Err(error) if is_conflict(&error) => {
                 tracing::info!(client_id = ?client_id, "seed app already exists, skipped");
@@ -160,6 +174,9 @@ pub async fn load<S: Store>(
             }
             result => result.with_context(|| format!("failed to create app {name:?}"))?,
         };
+        if let Some(grant_types) = grant_types {
+            set_grant_types(store, client.clone(), grant_types).await?;
+        }
         if let Some(secret) = secret {
             loaded
                 .generated_secrets
@@ -241,6 +258,28 @@ async fn add_membership<S: Store>(
     })
 }
 
+/// Replaces the grant types of a just-created app, which `AppService`
+/// always creates with authorization_code and refresh_token.
+pub async fn set_grant_types<S: Store>(
+    store: &S,
+    client: Client,
+    grant_types: Vec<GrantType>,
+) -> anyhow::Result<()> {
+    let client_id = client.id.clone();
+    let updated = Client {
+        grant_types,
+        ..client
+    };
+    let found = store
+        .update_client(&updated)
+        .await
+        .with_context(|| format!("failed to set the grant types of app {client_id}"))?;
+    if !found {
+        bail!("app {client_id} disappeared before its grant types were set");
+    }
+    Ok(())
+}
+
 fn new_client(app: SeedApp) -> NewClient {
     NewClient {
         workspace_id: app.workspace.map(WorkspaceId::new),
@@ -255,11 +294,22 @@ fn new_client(app: SeedApp) -> NewClient {
         environment: app.environment,
         pkce: app.pkce,
         client_secret: app.client_secret,
+        resource_server: app.resource_server,
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
+    use oauth_apps_core::ids::ClientId;
+    use oauth_apps_core::random::OsRandom;
+    use oauth_apps_core::scope::ScopeCatalog;
+    use oauth_apps_core::service::{Context, Settings};
+    use oauth_apps_core::store::ClientStore;
+    use oauth_apps_core::time::SystemClock;
+    use oauth_apps_store_memory::MemoryStore;
+
     use super::*;
 
     #[test]
@@ -292,5 +342,63 @@ mod tests {
         assert_eq!(app.environment, Environment::Production);
         assert_eq!(app.pkce, PkceMode::Required);
         assert!(app.workspace.is_none());
+        assert!(!app.resource_server);
+    }
+
+    const RESOURCE_SERVER_APP: &str = "[[apps]]\nclient_id = \"rs\"\nname = \"RS\"\n\
+        redirect_uris = [\"https://rs.example/cb\"]\nallowed_scopes = [\"profile\"]\n\
+        resource_server = true\n";
+
+    fn app_service(store: &Arc<MemoryStore>) -> AppService<MemoryStore> {
+        let context = Context {
+            clock: Arc::new(SystemClock),
+            random: Arc::new(OsRandom),
+            settings: Settings::new("http://127.0.0.1:8080"),
+            catalog: ScopeCatalog::default(),
+        };
+        AppService::new(Arc::clone(store), Arc::new(context))
+    }
+
+    #[actix_web::test]
+    async fn resource_server_reaches_the_client() {
+        let store = Arc::new(MemoryStore::new());
+        let text = format!("{RESOURCE_SERVER_APP}client_type = \"confidential\"\n");
+        let seed: SeedFile = toml::from_str(&text).unwrap();
+        load(seed, &app_service(&store), store.as_ref())
+            .await
+            .unwrap();
+        let client = store.find_client(&ClientId::new("rs")).await.unwrap();
+        assert!(client.unwrap().resource_server);
+    }
+
+    #[actix_web::test]
+    async fn public_resource_server_is_rejected() {
+        let store = Arc::new(MemoryStore::new());
+        let text = format!("{RESOURCE_SERVER_APP}client_type = \"public\"\n");
+        let seed: SeedFile = toml::from_str(&text).unwrap();
+        let error = load(seed, &app_service(&store), store.as_ref())
+            .await
+            .err()
+            .unwrap();
+        assert!(
+            error.to_string().contains("cannot be a resource server"),
+            "{error}"
+        );
+        assert!(
+            store
+                .find_client(&ClientId::new("rs"))
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn example_seed_file_has_a_resource_server() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/seed.toml");
+        let seed = read(&path).unwrap();
+        let servers: Vec<_> = seed.apps.iter().filter(|app| app.resource_server).collect();
+        assert_eq!(servers.len(), 1);
+        assert_eq!(servers[0].client_type, ClientType::Confidential);
     }
 }

@@ -19,11 +19,16 @@ use crate::cleanup::{self, Purge};
 use crate::cli::ServeArgs;
 use crate::database;
 use crate::demo::{self, Demo};
+use crate::resources;
 use crate::seed::{self, Loaded};
 
 /// Maximum authorization code lifetime, in seconds. RFC 6749 section 4.1.2
 /// recommends at most 10 minutes.
 const MAX_CODE_LIFETIME_SECS: u64 = 600;
+
+/// Maximum device code lifetime, in seconds. Every extra minute gives a
+/// user code guesser more time against the same pending authorizations.
+const MAX_DEVICE_CODE_LIFETIME_SECS: u64 = 1800;
 
 /// Everything `serve` and `check-config` prepare before listening.
 struct Prepared<S> {
@@ -71,10 +76,14 @@ async fn run<S: Store + Purge + 'static>(
     let issuer = prepared.context.settings.issuer.clone();
     let random = Arc::clone(&prepared.context.random);
     start_purge(args, &prepared)?;
-    let state = web::Data::new(AppState::with_bundled_login(
-        prepared.store,
-        prepared.context,
-        prepared.key,
+    let fetcher = resources::fetcher(&args.resources)?;
+    let state = web::Data::new(resources::with_fetcher(
+        AppState::with_bundled_login(prepared.store, prepared.context, prepared.key)
+            .with_registration(
+                args.registration.policy(),
+                args.registration.registration_rate_limit,
+            ),
+        fetcher,
     ));
 
     let server = HttpServer::new(move || App::new().configure(configure(state.clone())))
@@ -98,7 +107,10 @@ async fn run<S: Store + Purge + 'static>(
 }
 
 /// Starts the background purge of expired codes and tokens.
-fn start_purge<S: Purge + 'static>(args: &ServeArgs, prepared: &Prepared<S>) -> anyhow::Result<()> {
+fn start_purge<S: Store + Purge + 'static>(
+    args: &ServeArgs,
+    prepared: &Prepared<S>,
+) -> anyhow::Result<()> {
     if args.purge_interval == 0 || args.purge_batch_size == 0 {
         bail!("--purge-interval and --purge-batch-size must be at least 1");
     }
@@ -113,6 +125,7 @@ fn start_purge<S: Purge + 'static>(args: &ServeArgs, prepared: &Prepared<S>) -> 
         Arc::clone(&prepared.context.clock),
         interval,
         args.purge_batch_size,
+        args.registration.unapproved_ttl()?,
     );
     Ok(())
 }
@@ -122,6 +135,7 @@ fn start_purge<S: Purge + 'static>(args: &ServeArgs, prepared: &Prepared<S>) -> 
 /// not contacted.
 pub async fn check_config(args: ServeArgs) -> anyhow::Result<()> {
     let prepared = prepare(&args, Arc::new(MemoryStore::new())).await?;
+    resources::fetcher(&args.resources)?;
     let loaded = &prepared.loaded;
     println!(
         "configuration is valid: issuer {}, {} workspaces, {} users, {} apps in the seed file",
@@ -182,6 +196,12 @@ fn settings(args: &ServeArgs) -> anyhow::Result<Settings> {
             args.code_lifetime
         );
     }
+    if !(1..=MAX_DEVICE_CODE_LIFETIME_SECS).contains(&args.device_code_lifetime) {
+        bail!(
+            "--device-code-lifetime must be 1 to {MAX_DEVICE_CODE_LIFETIME_SECS} seconds, got {}",
+            args.device_code_lifetime
+        );
+    }
     if args.access_token_lifetime == 0 || args.refresh_token_lifetime == 0 {
         bail!("token lifetimes must be at least 1 second");
     }
@@ -190,6 +210,8 @@ fn settings(args: &ServeArgs) -> anyhow::Result<Settings> {
     settings.code_lifetime = Duration::from_secs(args.code_lifetime);
     settings.access_token_lifetime = Duration::from_secs(args.access_token_lifetime);
     settings.refresh_token_lifetime = Duration::from_secs(args.refresh_token_lifetime);
+    settings.device_code_lifetime = Duration::from_secs(args.device_code_lifetime);
+    settings.resources = resources::resources(&args.resources, &settings.issuer)?;
     Ok(settings)
 }
 
