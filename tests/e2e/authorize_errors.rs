@@ -159,3 +159,51 @@ async fn unsupported_response_type() {
     params[0] = ("response_type", "token");
     assert_error_redirect(&server, &params, "unsupported_response_type").await;
 }
+
+#[tokio::test]
+async fn prompt_none_without_session() {
+    let server = TestServer::start();
+    let mut params = public_request(PUBLIC_REDIRECT);
+    params.push(("prompt", "none"));
+    assert_error_redirect(&server, &params, "login_required").await;
+}
+
+#[tokio::test]
+async fn prompt_none_with_consent() {
+    let server = TestServer::start();
+    let mut params = public_request(PUBLIC_REDIRECT);
+    params.push(("prompt", "none consent"));
+    assert_error_redirect(&server, &params, "invalid_request").await;
+}
+
+#[tokio::test]
+async fn unknown_prompt_is_ignored() {
+    let server = TestServer::start();
+    let mut params = public_request(PUBLIC_REDIRECT);
+    params.push(("prompt", "select_account unknown"));
+    let page = Browser::new().get(&authorize(&server, &params)).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("name=\"password\""), "the login page");
+}
+
+#[tokio::test]
+async fn non_utf8_state_shows_error_page() {
+    let server = TestServer::start();
+    let valid = authorize(&server, &public_request(PUBLIC_REDIRECT));
+    // 0xFF never occurs in UTF-8; decoding it lossily would yield U+FFFD.
+    let url = valid.replace("state=xyz", "state=x%FFz");
+    assert_ne!(url, valid);
+    assert_error_page(&url).await;
+    let page = Browser::new().get(&url).await;
+    assert!(page.body.contains("not valid UTF-8"), "{}", page.body);
+}
+
+#[tokio::test]
+async fn non_utf8_redirect_uri_shows_error_page() {
+    let server = TestServer::start();
+    let valid = authorize(&server, &public_request(PUBLIC_REDIRECT));
+    // An overlong encoding of "/", which a lossy decoder turns into U+FFFD.
+    let url = valid.replace("%2Fcb", "%C0%AFcb");
+    assert_ne!(url, valid);
+    assert_error_page(&url).await;
+}

@@ -327,7 +327,11 @@ async fn reused_code_revokes_first_tokens() {
 #[tokio::test]
 async fn remembered_consent_skips_page() {
     let server = TestServer::start();
-    let client = server.oauth_client(PUBLIC_ID, None, PUBLIC_REDIRECT);
+    let client = server.oauth_client(
+        CONFIDENTIAL_ID,
+        Some(CONFIDENTIAL_SECRET),
+        CONFIDENTIAL_REDIRECT,
+    );
     let browser = Browser::new();
     let (url, _, _) = authorize_url(&client, &["bugs:read", "bugs:write"]);
     browser.approve(&server, &url).await;
@@ -340,7 +344,7 @@ async fn remembered_consent_skips_page() {
         again.body
     );
     let location = again.location.unwrap();
-    assert!(location.starts_with(PUBLIC_REDIRECT));
+    assert!(location.starts_with(CONFIDENTIAL_REDIRECT), "{location}");
     assert!(query_param(&location, "code").is_some());
     assert_eq!(
         query_param(&location, "state").as_deref(),
@@ -350,6 +354,116 @@ async fn remembered_consent_skips_page() {
     let (wider, _, _) = authorize_url(&client, &["bugs:read", "offline_access"]);
     let consent = browser.get(&wider).await;
     assert_eq!(consent.status, 200, "new scopes need consent again");
+}
+
+#[tokio::test]
+async fn public_client_always_gets_consent_page() {
+    let server = TestServer::start();
+    let client = server.oauth_client(PUBLIC_ID, None, PUBLIC_REDIRECT);
+    let browser = Browser::new();
+    let (url, _, _) = authorize_url(&client, &["bugs:read", "bugs:write"]);
+    browser.approve(&server, &url).await;
+
+    let (narrower, _, _) = authorize_url(&client, &["bugs:read"]);
+    let again = browser.get(&narrower).await;
+    assert_eq!(
+        again.status, 200,
+        "a public client gets the consent page despite a covering grant"
+    );
+    assert!(again.location.is_none());
+    assert!(again.body.contains("name=\"decision\""), "{}", again.body);
+    let location = browser.decide(&server, &again, "approve").await;
+    assert!(query_param(&location, "code").is_some(), "{location}");
+}
+
+#[tokio::test]
+async fn prompt_consent_shows_page_despite_grant() {
+    let server = TestServer::start();
+    let client = server.oauth_client(
+        CONFIDENTIAL_ID,
+        Some(CONFIDENTIAL_SECRET),
+        CONFIDENTIAL_REDIRECT,
+    );
+    let browser = Browser::new();
+    let (url, _, _) = authorize_url(&client, &["bugs:read"]);
+    browser.approve(&server, &url).await;
+
+    let (again, _, _) = authorize_url(&client, &["bugs:read"]);
+    let page = browser.get(&format!("{again}&prompt=consent")).await;
+    assert_eq!(page.status, 200, "prompt=consent shows the consent page");
+    let form = Form::parse(&page.body);
+    assert!(
+        form.fields
+            .contains(&("prompt".to_owned(), "consent".to_owned())),
+        "the consent form carries prompt"
+    );
+    let location = browser.decide(&server, &page, "approve").await;
+    assert!(query_param(&location, "code").is_some(), "{location}");
+}
+
+#[tokio::test]
+async fn prompt_none_with_grant_returns_code() {
+    let server = TestServer::start();
+    let client = server.oauth_client(
+        CONFIDENTIAL_ID,
+        Some(CONFIDENTIAL_SECRET),
+        CONFIDENTIAL_REDIRECT,
+    );
+    let browser = Browser::new();
+    let (url, _, _) = authorize_url(&client, &["bugs:read"]);
+    browser.approve(&server, &url).await;
+
+    let (again, state, _) = authorize_url(&client, &["bugs:read"]);
+    let page = browser.get(&format!("{again}&prompt=none")).await;
+    assert_eq!(page.status, 302, "{}", page.body);
+    let location = page.location.unwrap();
+    assert!(location.starts_with(CONFIDENTIAL_REDIRECT), "{location}");
+    assert!(query_param(&location, "code").is_some(), "{location}");
+    assert_eq!(
+        query_param(&location, "state").as_deref(),
+        Some(state.secret().as_str())
+    );
+}
+
+#[tokio::test]
+async fn prompt_none_needing_consent_redirects() {
+    let server = TestServer::start();
+    let browser = Browser::new();
+    let public = server.oauth_client(PUBLIC_ID, None, PUBLIC_REDIRECT);
+    let (url, _, _) = authorize_url(&public, &["profile"]);
+    browser.approve(&server, &url).await;
+
+    // The public client needs consent despite its grant, the confidential
+    // client because it has no grant yet.
+    let confidential = server.oauth_client(
+        CONFIDENTIAL_ID,
+        Some(CONFIDENTIAL_SECRET),
+        CONFIDENTIAL_REDIRECT,
+    );
+    for (client, redirect) in [
+        (&public, PUBLIC_REDIRECT),
+        (&confidential, CONFIDENTIAL_REDIRECT),
+    ] {
+        let (again, state, _) = authorize_url(client, &["profile"]);
+        let page = browser.get(&format!("{again}&prompt=none")).await;
+        assert_eq!(page.status, 302, "{}", page.body);
+        let location = page.location.unwrap();
+        assert!(location.starts_with(redirect), "{location}");
+        assert_eq!(
+            query_param(&location, "error").as_deref(),
+            Some("consent_required"),
+            "{location}"
+        );
+        assert_eq!(
+            query_param(&location, "state").as_deref(),
+            Some(state.secret().as_str())
+        );
+        assert_eq!(
+            query_param(&location, "iss").as_deref(),
+            Some(server.base.as_str())
+        );
+        assert!(query_param(&location, "code").is_none(), "{location}");
+    }
 }
 
 #[tokio::test]
@@ -449,5 +563,81 @@ async fn wrong_password_shows_login_again() {
     assert!(
         again.body.contains("name=\"password\""),
         "no session was created"
+    );
+}
+
+#[tokio::test]
+async fn failed_login_allows_only_validated_origin() {
+    let server = TestServer::start();
+    let client = server.oauth_client(PUBLIC_ID, None, PUBLIC_REDIRECT);
+    let (url, _, _) = authorize_url(&client, &["profile"]);
+    let browser = Browser::new();
+    let login = browser.get(&url).await;
+    let form = Form::parse(&login.body);
+    let mut fields = form.fields.clone();
+    set_field(&mut fields, "email", MEMBER_EMAIL);
+    set_field(&mut fields, "password", "wrong password");
+
+    let retry = browser.post_form(&server.url(&form.action), &fields).await;
+    assert_eq!(retry.status, 200, "{}", retry.body);
+    let csp = retry.headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("form-action 'self' https://public.example;"),
+        "{csp}"
+    );
+
+    // The same form posted with a return address whose redirect URI is not
+    // registered for the client.
+    let mut form = Form::parse(&retry.body);
+    let return_to = form
+        .fields
+        .iter()
+        .find(|(name, _)| name == "return_to")
+        .map(|(_, value)| value.clone())
+        .unwrap();
+    let tampered = return_to.replace(
+        "https%3A%2F%2Fpublic.example%2Fcb",
+        "https%3A%2F%2Fevil.example%2Fcb",
+    );
+    assert_ne!(tampered, return_to);
+    set_field(&mut form.fields, "return_to", &tampered);
+    set_field(&mut form.fields, "email", MEMBER_EMAIL);
+    set_field(&mut form.fields, "password", "wrong password");
+    let rejected = browser
+        .post_form(&server.url(&form.action), &form.fields)
+        .await;
+    assert_eq!(rejected.status, 400, "{}", rejected.body);
+    assert!(!rejected.body.contains("name=\"password\""));
+    let csp = rejected.headers["content-security-policy"]
+        .to_str()
+        .unwrap();
+    assert!(!csp.contains("evil.example"), "{csp}");
+}
+
+#[tokio::test]
+async fn revoking_access_token_keeps_refresh_token() {
+    let server = TestServer::start();
+    let client = server.oauth_client(
+        CONFIDENTIAL_ID,
+        Some(CONFIDENTIAL_SECRET),
+        CONFIDENTIAL_REDIRECT,
+    );
+    let token = authorize_and_exchange(&server, &client, &["profile", "offline_access"]).await;
+    let revoke = http()
+        .post(server.url("/oauth/revoke"))
+        .basic_auth(CONFIDENTIAL_ID, Some(CONFIDENTIAL_SECRET))
+        .form(&[("token", token.access_token().secret().as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoke.status().as_u16(), 200);
+
+    let refreshed = client
+        .exchange_refresh_token(token.refresh_token().unwrap())
+        .request_async(&http())
+        .await;
+    assert!(
+        refreshed.is_ok(),
+        "the refresh token still works: {refreshed:?}"
     );
 }

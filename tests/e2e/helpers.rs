@@ -24,6 +24,8 @@ pub const CONFIDENTIAL_SECRET: &str = "e2e-confidential-secret-0123456789abcdef"
 pub const CONFIDENTIAL_REDIRECT: &str = "https://confidential.example/cb";
 pub const OTHER_ID: &str = "e2e-other";
 pub const OTHER_SECRET: &str = "e2e-other-secret-0123456789abcdef0123456";
+pub const OTHER_REDIRECT: &str = "https://other.example/cb";
+pub const DEVICE_ID: &str = "e2e-device";
 
 const SEED: &str = r#"
 [[workspaces]]
@@ -70,6 +72,18 @@ redirect_uris = ["https://other.example/cb"]
 allowed_scopes = ["profile", "bugs:read", "offline_access"]
 default_scopes = ["profile"]
 client_secret = "e2e-other-secret-0123456789abcdef0123456"
+resource_server = true
+
+[[apps]]
+workspace = "ws_e2e"
+client_id = "e2e-device"
+name = "E2E Device"
+homepage = "https://device.example/"
+client_type = "public"
+redirect_uris = ["http://127.0.0.1/callback"]
+allowed_scopes = ["profile", "bugs:read", "offline_access"]
+default_scopes = ["profile"]
+grant_types = ["urn:ietf:params:oauth:grant-type:device_code", "refresh_token"]
 "#;
 
 static NEXT_DIR: AtomicUsize = AtomicUsize::new(0);
@@ -89,6 +103,13 @@ impl TestServer {
 
     /// Starts the binary with the test seed and extra `serve` arguments.
     pub fn start_with(extra: &[&str]) -> TestServer {
+        TestServer::start_with_base(|_| extra.iter().map(|arg| (*arg).to_owned()).collect())
+    }
+
+    /// Starts the binary with the test seed and extra `serve` arguments
+    /// built from the server's base URL, which is known only once a port is
+    /// chosen.
+    pub fn start_with_base(extra: impl FnOnce(&str) -> Vec<String>) -> TestServer {
         let seed_path = std::env::temp_dir().join(format!(
             "oauth-apps-e2e-{}-{}.toml",
             std::process::id(),
@@ -113,7 +134,7 @@ impl TestServer {
             ])
             .arg("--seed")
             .arg(&seed_path)
-            .args(extra)
+            .args(extra(&base))
             .env("RUST_LOG", "warn")
             .env_remove("OAUTH_APPS_DEMO")
             .env_remove("DATABASE_URL")
@@ -290,7 +311,8 @@ fn absolute(server: &TestServer, location: &str) -> String {
     }
 }
 
-fn set_field(fields: &mut Vec<(String, String)>, name: &str, value: &str) {
+/// Replaces the value of form field `name`, or adds the field.
+pub fn set_field(fields: &mut Vec<(String, String)>, name: &str, value: &str) {
     fields.retain(|(field, _)| field != name);
     fields.push((name.to_owned(), value.to_owned()));
 }

@@ -7,8 +7,11 @@
 mod helpers;
 
 mod authorize_errors;
+mod device;
 mod flows;
+mod mcp;
 mod outage;
 mod postgres;
 mod postgres_support;
+mod registration;
 mod token_errors;

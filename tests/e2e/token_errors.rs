@@ -246,3 +246,49 @@ async fn introspection_requires_confidential_client() {
     assert_eq!(status, 401, "{body}");
     assert_eq!(body["error"], "invalid_client");
 }
+
+#[tokio::test]
+async fn introspection_of_other_apps_needs_resource_server() {
+    let server = TestServer::start();
+    let confidential = server.oauth_client(
+        CONFIDENTIAL_ID,
+        Some(CONFIDENTIAL_SECRET),
+        CONFIDENTIAL_REDIRECT,
+    );
+    let own = authorize_and_exchange(&server, &confidential, &["profile"]).await;
+    let other = server.oauth_client(OTHER_ID, Some(OTHER_SECRET), OTHER_REDIRECT);
+    let others = authorize_and_exchange(&server, &other, &["profile"]).await;
+
+    // e2e-confidential is not a resource server.
+    let (status, _, body) = post(
+        &server,
+        "/oauth/introspect",
+        Some((CONFIDENTIAL_ID, CONFIDENTIAL_SECRET)),
+        &[("token", others.access_token().secret())],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, serde_json::json!({"active": false}));
+
+    let (status, _, body) = post(
+        &server,
+        "/oauth/introspect",
+        Some((CONFIDENTIAL_ID, CONFIDENTIAL_SECRET)),
+        &[("token", own.access_token().secret())],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["active"], true, "{body}");
+    assert_eq!(body["client_id"], CONFIDENTIAL_ID, "{body}");
+
+    // e2e-other is a resource server, so the same token is active for it.
+    let (status, _, body) = post(
+        &server,
+        "/oauth/introspect",
+        Some((OTHER_ID, OTHER_SECRET)),
+        &[("token", own.access_token().secret())],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["active"], true, "{body}");
+}
