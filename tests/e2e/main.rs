@@ -15,3 +15,4 @@ mod postgres;
 mod postgres_support;
 mod registration;
 mod token_errors;
+mod tools;

@@ -321,7 +321,7 @@ async fn registrations_are_rate_limited() {
 
 /// Runs the binary with `args` and the database options of `database`;
 /// returns its standard output, failing unless it succeeds.
-fn cli(database: &TestDatabase, args: &[&str]) -> String {
+pub(crate) fn cli(database: &TestDatabase, args: &[&str]) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_oauth-apps"))
         .args(args)
         .args(database.serve_args(&database_url()))

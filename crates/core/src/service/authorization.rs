@@ -15,12 +15,12 @@ use crate::client::{Client, ClientStatus, ClientType, GrantType};
 use crate::code::{AuthorizationCode, CodeState};
 use crate::directory::Workspace;
 use crate::error::{ErrorCode, OAuthError, ServiceError, StoreError};
-use crate::grant::Grant;
-use crate::ids::{FamilyId, GrantId, UserId, WorkspaceId};
+use crate::ids::{FamilyId, UserId, WorkspaceId};
 use crate::permission::Role;
 use crate::pkce::{ChallengeMethod, CodeChallenge};
 use crate::scope::ScopeSet;
 use crate::secret::{Secret, SecretKind};
+use crate::service::approval::{approvable_workspaces, resolve_scopes, save_approval};
 use crate::service::metadata_document::ClientMetadataResolver;
 use crate::service::{Context, MAX_STATE_LEN, check_resource};
 use crate::store::Store;
@@ -260,25 +260,7 @@ impl<S: Store> AuthorizationService<S> {
     /// defaults when none are requested, otherwise known scopes the client
     /// may ask for. Returns the description of the first failure.
     fn requested_scopes(&self, client: &Client, scope: Option<&str>) -> Result<ScopeSet, String> {
-        let requested = ScopeSet::parse(scope.unwrap_or("")).map_err(|error| error.to_string())?;
-        let scopes = if requested.is_empty() {
-            client.default_scopes.clone()
-        } else {
-            requested
-        };
-        if scopes.is_empty() {
-            return Err("no scope was requested and this client has no default scopes".into());
-        }
-
-        let unknown = self.context.catalog.unknown(&scopes);
-        if !unknown.is_empty() {
-            return Err(format!("unknown scope: {unknown}"));
-        }
-        let not_allowed = scopes.difference(&client.allowed_scopes);
-        if !not_allowed.is_empty() {
-            return Err(format!("this client may not request: {not_allowed}"));
-        }
-        Ok(scopes)
+        resolve_scopes(&self.context.catalog, client, scope)
     }
 
     /// Returns the workspaces in which `user_id` may approve this client,
@@ -289,18 +271,7 @@ impl<S: Store> AuthorizationService<S> {
         validated: &ValidatedAuthorization,
         user_id: &UserId,
     ) -> Result<Vec<(Workspace, Role)>, StoreError> {
-        let memberships = self.store.memberships_of_user(user_id).await?;
-        let mut workspaces = Vec::new();
-        for membership in memberships {
-            let owner = validated.client.workspace_id.as_ref();
-            if owner.is_some_and(|owner| *owner != membership.workspace_id) {
-                continue;
-            }
-            if let Some(workspace) = self.store.find_workspace(&membership.workspace_id).await? {
-                workspaces.push((workspace, membership.role));
-            }
-        }
-        Ok(workspaces)
+        approvable_workspaces(self.store.as_ref(), &validated.client, user_id).await
     }
 
     /// Returns whether the member must see the consent page: `false` when a
@@ -409,37 +380,6 @@ impl<S: Store> AuthorizationService<S> {
             issuer: self.context.settings.issuer.clone(),
         }
     }
-}
-
-/// Records a member's approval of `client` in `workspace_id`: saves the
-/// grant (merged with any earlier one) and, for a self-registered client,
-/// who approved it first.
-pub(crate) async fn save_approval<S: Store + ?Sized>(
-    store: &S,
-    context: &Context,
-    client: &Client,
-    user_id: &UserId,
-    workspace_id: &WorkspaceId,
-    scopes: &ScopeSet,
-) -> Result<Grant, StoreError> {
-    let now = context.clock.now();
-    let grant = store
-        .save_grant(&Grant {
-            id: GrantId::generate(context.random.as_ref()),
-            user_id: user_id.clone(),
-            client_id: client.id.clone(),
-            workspace_id: workspace_id.clone(),
-            scopes: scopes.clone(),
-            created_at: now,
-            updated_at: now,
-        })
-        .await?;
-    if client.registration.is_some() {
-        store
-            .record_first_approval(&client.id, user_id, now)
-            .await?;
-    }
-    Ok(grant)
 }
 
 impl From<ServiceError> for AuthorizationError {

@@ -31,7 +31,7 @@ use crate::random::RandomSource;
 use crate::scope::ScopeSet;
 use crate::secret::{Secret, SecretHash, SecretKind};
 use crate::service::Context;
-use crate::service::authorization::save_approval;
+use crate::service::approval::{approvable_workspaces, resolve_scopes, save_approval};
 use crate::service::check_resource;
 use crate::service::client_auth::{ClientCredentials, authenticate};
 use crate::store::Store;
@@ -195,7 +195,7 @@ impl<S: Store> DeviceService<S> {
                 ),
             ));
         }
-        let scopes = requested_scopes(&self.context, client, scope)
+        let scopes = resolve_scopes(&self.context.catalog, client, scope)
             .map_err(|description| ServiceError::rejected(ErrorCode::InvalidScope, description))?;
         if let Some(resource) = resource.filter(|resource| !resource.is_empty()) {
             check_resource(&self.context.settings, resource).map_err(|description| {
@@ -268,17 +268,7 @@ impl<S: Store> DeviceService<S> {
         pending: &PendingDevice,
         user_id: &UserId,
     ) -> Result<Vec<(Workspace, Role)>, StoreError> {
-        let owner = pending.client.workspace_id.as_ref();
-        let mut workspaces = Vec::new();
-        for membership in self.store.memberships_of_user(user_id).await? {
-            if owner.is_some_and(|owner| *owner != membership.workspace_id) {
-                continue;
-            }
-            if let Some(workspace) = self.store.find_workspace(&membership.workspace_id).await? {
-                workspaces.push((workspace, membership.role));
-            }
-        }
-        Ok(workspaces)
+        approvable_workspaces(self.store.as_ref(), &pending.client, user_id).await
     }
 
     /// Records the member's approval of the authorization with `user_code`
@@ -357,36 +347,6 @@ impl<S: Store> DeviceService<S> {
             }
         }
     }
-}
-
-/// Resolves the requested scopes as the authorization endpoint does
-/// (RFC 6749 section 3.3): the client's defaults when none are requested,
-/// otherwise known scopes the client may ask for. Returns the description
-/// of the first failure.
-fn requested_scopes(
-    context: &Context,
-    client: &Client,
-    scope: Option<&str>,
-) -> Result<ScopeSet, String> {
-    let requested = ScopeSet::parse(scope.unwrap_or("")).map_err(|error| error.to_string())?;
-    let scopes = if requested.is_empty() {
-        client.default_scopes.clone()
-    } else {
-        requested
-    };
-    if scopes.is_empty() {
-        return Err("no scope was requested and this client has no default scopes".into());
-    }
-
-    let unknown = context.catalog.unknown(&scopes);
-    if !unknown.is_empty() {
-        return Err(format!("unknown scope: {unknown}"));
-    }
-    let not_allowed = scopes.difference(&client.allowed_scopes);
-    if !not_allowed.is_empty() {
-        return Err(format!("this client may not request: {not_allowed}"));
-    }
-    Ok(scopes)
 }
 
 /// Draws a user code of [`USER_CODE_LEN`] characters of

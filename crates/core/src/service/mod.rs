@@ -12,6 +12,7 @@ use crate::scope::ScopeCatalog;
 use crate::time::Clock;
 
 mod admin;
+mod approval;
 mod authorization;
 mod client_auth;
 mod device;
