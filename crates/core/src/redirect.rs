@@ -55,6 +55,14 @@ impl RedirectUri {
         if uri.bytes().any(|byte| byte <= b' ' || byte == 0x7F) {
             return Err(reject("whitespace and control characters are not allowed"));
         }
+        if !uri.is_ascii() {
+            return Err(reject(
+                "only ASCII is allowed: percent-encode other characters and write hosts in punycode",
+            ));
+        }
+        if uri.contains('\\') {
+            return Err(reject("a backslash is not allowed"));
+        }
 
         let parsed = url::Url::parse(uri).map_err(|_| reject("not an absolute URI"))?;
         let scheme = parsed.scheme();
@@ -63,6 +71,16 @@ impl RedirectUri {
         }
         if !parsed.username().is_empty() || parsed.password().is_some() {
             return Err(reject("userinfo is not allowed"));
+        }
+
+        // Browsers and URL parsers read odd forms such as `https:host` or
+        // `https:/host` differently; only the parser's own form is accepted,
+        // so the registered string means the same thing everywhere.
+        if matches!(scheme, "https" | "http") && parsed.as_str() != uri {
+            return Err(reject(
+                "write the URI in normalised form: scheme://host, lowercase scheme and host, \
+                 no default port, and a path (at least '/')",
+            ));
         }
 
         match scheme {
@@ -74,7 +92,7 @@ impl RedirectUri {
                     "plain http is allowed only for 127.0.0.1, [::1] and localhost",
                 ));
             }
-            _ if scheme.contains('.') => {}
+            _ if is_reverse_domain_scheme(uri, scheme) => {}
             _ => {
                 return Err(reject(
                     "use https, http on a loopback host, or a private-use scheme in reverse domain form",
@@ -128,6 +146,16 @@ impl From<RedirectUri> for String {
     fn from(uri: RedirectUri) -> String {
         uri.0
     }
+}
+
+/// Returns whether `uri` uses a private-use scheme in reverse domain form
+/// (RFC 8252 section 7.1), written in lowercase and followed by `:/`, such
+/// as `com.example.app:/callback`.
+fn is_reverse_domain_scheme(uri: &str, scheme: &str) -> bool {
+    let labels_valid =
+        scheme.split('.').count() >= 2 && scheme.split('.').all(|label| !label.is_empty());
+    let written_as_parsed = uri.starts_with(scheme) && uri[scheme.len()..].starts_with(":/");
+    labels_valid && written_as_parsed
 }
 
 /// The parts of a loopback `http` URI that must match exactly.
@@ -241,6 +269,19 @@ mod tests {
             "/relative/cb",
             "myapp:/cb",
             "https://app.example/c b",
+            "https://example.com\\@evil.example/cb",
+            "https:/example.com/cb",
+            "https:example.com",
+            "https:///cb",
+            "https://\u{435}xample.com/cb",
+            "https://example.com/\u{202e}cb",
+            "HTTPS://app.example/cb",
+            "https://APP.example/cb",
+            "https://app.example:443/cb",
+            "https://app.example",
+            "a.:x",
+            "com.example.app:callback",
+            "Com.Example.App:/cb",
         ] {
             assert!(RedirectUri::parse(uri).is_err(), "{uri} must be rejected");
         }

@@ -4,7 +4,10 @@
 //! RFC 6749 sections 3.1 and 3.2 forbid including a request parameter more
 //! than once, and treat a parameter sent without a value as omitted.
 //! [`Params::parse`] applies both rules. Bodies of another media
-//! type, or larger than [`MAX_FORM_BYTES`], are rejected before parsing.
+//! type, or larger than [`MAX_FORM_BYTES`], are rejected before parsing, and
+//! so are bodies in which a name or value is not valid UTF-8 after
+//! percent-decoding, which the parser would replace with U+FFFD.
+//! [`read_query`] leaves that check to its callers.
 
 use std::collections::BTreeMap;
 
@@ -30,6 +33,9 @@ pub enum FormError {
     /// The body could not be read.
     #[error("the request body could not be read")]
     Unreadable,
+    /// A parameter name or value is not valid UTF-8 after percent-decoding.
+    #[error("the parameter {0} is not valid UTF-8 after percent-decoding")]
+    NotUtf8(String),
     /// A parameter appears more than once.
     #[error("the parameter {0} is included more than once")]
     Duplicate(String),
@@ -92,6 +98,9 @@ pub(crate) async fn read_form(
         Ok(Err(_)) => return Err(FormError::Unreadable),
         Err(_) => return Err(FormError::TooLarge),
     };
+    if let Some(name) = first_non_utf8_parameter(&body) {
+        return Err(FormError::NotUtf8(name));
+    }
     Params::parse(&body)
 }
 
@@ -114,6 +123,55 @@ fn is_form_media_type(request: &HttpRequest) -> bool {
 /// Cuts a client-supplied name for use in an error message.
 fn truncate(name: &str) -> String {
     name.chars().take(64).collect()
+}
+
+/// Returns the name (cut to 64 characters) of the first parameter of a
+/// form-encoded body or query whose name or value does not decode to UTF-8.
+pub(crate) fn first_non_utf8_parameter(encoded: &[u8]) -> Option<String> {
+    encoded.split(|byte| *byte == b'&').find_map(|pair| {
+        let (name, value) = match pair.iter().position(|byte| *byte == b'=') {
+            Some(equals) => (&pair[..equals], &pair[equals + 1..]),
+            None => (pair, &[][..]),
+        };
+        let name = form_decode(name);
+        let valid =
+            std::str::from_utf8(&name).is_ok() && std::str::from_utf8(&form_decode(value)).is_ok();
+        (!valid).then(|| String::from_utf8_lossy(&name).chars().take(64).collect())
+    })
+}
+
+/// Decodes `+` and `%XX` escapes as `application/x-www-form-urlencoded`
+/// does. A `%` not followed by two hex digits stays as it is.
+fn form_decode(bytes: &[u8]) -> Vec<u8> {
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        let escaped = match bytes.get(index..index + 3) {
+            Some([b'%', high, low]) => hex_value(*high).zip(hex_value(*low)),
+            _ => None,
+        };
+        match (escaped, bytes[index]) {
+            (Some((high, low)), _) => {
+                decoded.push(high << 4 | low);
+                index += 3;
+            }
+            (None, b'+') => {
+                decoded.push(b' ');
+                index += 1;
+            }
+            (None, byte) => {
+                decoded.push(byte);
+                index += 1;
+            }
+        }
+    }
+    decoded
+}
+
+fn hex_value(digit: u8) -> Option<u8> {
+    char::from(digit)
+        .to_digit(16)
+        .and_then(|value| u8::try_from(value).ok())
 }
 
 #[cfg(test)]
@@ -189,5 +247,61 @@ mod tests {
             read_form(&request, payload).await.err(),
             Some(FormError::TooLarge)
         );
+    }
+
+    #[test]
+    fn non_utf8_parameters_are_found() {
+        let cases = [
+            ("state=abc&client_id=x", None),
+            ("state=%C3%A9t%C3%A9+%E2%9C%93", None),
+            ("state=100%25&scope=a+b", None),
+            ("state=%zz%4", None),
+            ("client_id=x&state=%FF", Some("state")),
+            ("state=%C3", Some("state")),
+            ("state=%ED%A0%80", Some("state")),
+            ("%FFname=x", Some("\u{FFFD}name")),
+            ("redirect_uri", None),
+        ];
+        for (query, expected) in cases {
+            assert_eq!(
+                first_non_utf8_parameter(query.as_bytes()).as_deref(),
+                expected,
+                "{query}"
+            );
+        }
+    }
+
+    #[test]
+    fn form_decode_matches_url_crate_on_utf8() {
+        for text in ["a+b%20c", "%41%4a%4A", "%", "%4", "%g1", "caf\u{e9}%21"] {
+            let ours = String::from_utf8(form_decode(text.as_bytes())).unwrap();
+            let theirs: String = url::form_urlencoded::parse(format!("x={text}").as_bytes())
+                .map(|(_, value)| value.into_owned())
+                .collect();
+            assert_eq!(ours, theirs, "{text}");
+        }
+    }
+
+    #[actix_web::test]
+    async fn read_form_rejects_non_utf8() {
+        let cases: [(&[u8], &str); 3] = [
+            (b"grant_type=x&state=%FF", "state"),
+            (b"state=\xC3", "state"),
+            (b"%C3name=x", "\u{FFFD}name"),
+        ];
+        for (body, name) in cases {
+            let (request, mut payload) = TestRequest::post()
+                .insert_header((header::CONTENT_TYPE, "application/x-www-form-urlencoded"))
+                .set_payload(body.to_vec())
+                .to_http_parts();
+            let payload = web::Payload::from_request(&request, &mut payload)
+                .await
+                .unwrap();
+            assert_eq!(
+                read_form(&request, payload).await.err(),
+                Some(FormError::NotUtf8(name.into())),
+                "{body:?}"
+            );
+        }
     }
 }

@@ -50,11 +50,7 @@ pub(crate) async fn insert_for_code(
         resource: code.resource.as_deref(),
         created_at: now.unix_seconds(),
     };
-    diesel::insert_into(token_families::table)
-        .values(&family)
-        .execute(connection)
-        .await?;
-    Ok(())
+    insert(connection, &family).await
 }
 
 /// Inserts the active family that redeeming the device authorization
@@ -76,8 +72,12 @@ pub(crate) async fn insert_for_device(
         resource: device.resource.as_deref(),
         created_at: now.unix_seconds(),
     };
+    insert(connection, &family).await
+}
+
+async fn insert(connection: &mut AsyncPgConnection, family: &NewFamily<'_>) -> QueryResult<()> {
     diesel::insert_into(token_families::table)
-        .values(&family)
+        .values(family)
         .execute(connection)
         .await?;
     Ok(())

@@ -4,9 +4,9 @@
 use crate::client::Client;
 use crate::device::DeviceRejection;
 use crate::error::{ErrorCode, ServiceError};
-use crate::secret::{Secret, SecretKind};
+use crate::secret::SecretKind;
 use crate::service::TokenService;
-use crate::service::token::{Binding, TokenRequest, TokenResponse, invalid_grant, missing};
+use crate::service::token::{Binding, TokenRequest, TokenResponse, invalid_grant, required_secret};
 use crate::store::{DevicePoll, Store};
 use crate::time::Timestamp;
 
@@ -18,12 +18,12 @@ impl<S: Store> TokenService<S> {
         request: &TokenRequest,
         now: Timestamp,
     ) -> Result<TokenResponse, ServiceError> {
-        let text = request
-            .device_code
-            .as_deref()
-            .ok_or_else(|| missing("device_code"))?;
-        let device_code = Secret::parse(SecretKind::DeviceCode, text)
-            .map_err(|_| invalid_grant("the device code is invalid"))?;
+        let device_code = required_secret(
+            request.device_code.as_deref(),
+            "device_code",
+            SecretKind::DeviceCode,
+            "the device code is invalid",
+        )?;
 
         let authorization = match self.store.poll_device(&device_code.hash(), now).await? {
             DevicePoll::Redeemed(authorization) => authorization,

@@ -42,6 +42,7 @@ use crate::service::Context;
 use crate::store::Store;
 use crate::time::Timestamp;
 
+mod configuration;
 mod manage;
 mod metadata;
 
@@ -181,67 +182,6 @@ impl<S: Store> RegistrationService<S> {
         })
     }
 
-    /// Returns the client that `registration_access_token` manages
-    /// (RFC 7592 section 2.1).
-    pub async fn read(
-        &self,
-        client_id: &str,
-        registration_access_token: &str,
-    ) -> Result<Client, ServiceError> {
-        self.authorize(client_id, registration_access_token).await
-    }
-
-    /// Replaces the client's metadata with `metadata` (RFC 7592 section
-    /// 2.2), under the same rules as a registration. Secrets, the
-    /// registration access token and the client ID stay.
-    pub async fn update(
-        &self,
-        client_id: &str,
-        registration_access_token: &str,
-        metadata: &ClientMetadata,
-    ) -> Result<Client, ServiceError> {
-        let client = self.authorize(client_id, registration_access_token).await?;
-        let validated = validate(metadata, &self.context.catalog)?;
-        self.check_update(&client, metadata, &validated)?;
-
-        let mut registration = client.registration.clone().unwrap_or_default();
-        registration.fingerprint =
-            Some(validated.fingerprint(registration.source_address.as_deref()));
-        registration.software_id = validated.software_id.clone();
-        registration.software_version = validated.software_version.clone();
-        let mut updated = new_client(
-            client.id.clone(),
-            &validated,
-            None,
-            registration,
-            &self.context,
-            client.created_at,
-        );
-        updated.secrets = client.secrets;
-        updated.status = client.status;
-
-        if !self.store.update_client(&updated).await? {
-            return Err(invalid_token("the registration access token is invalid"));
-        }
-        tracing::info!(client_id = %updated.id, "registered client updated");
-        Ok(updated)
-    }
-
-    /// Deletes the client with its grants and tokens (RFC 7592 section 2.3).
-    pub async fn delete(
-        &self,
-        client_id: &str,
-        registration_access_token: &str,
-    ) -> Result<(), ServiceError> {
-        let client = self.authorize(client_id, registration_access_token).await?;
-        let now = self.context.clock.now();
-        if !self.store.delete_client(&client.id, now).await? {
-            return Err(invalid_token("the registration access token is invalid"));
-        }
-        tracing::info!(client_id = %client.id, "registered client deleted");
-        Ok(())
-    }
-
     fn random(&self) -> &dyn crate::random::RandomSource {
         self.context.random.as_ref()
     }
@@ -305,64 +245,6 @@ impl<S: Store> RegistrationService<S> {
             client_secret,
             existing: true,
         }))
-    }
-
-    /// Finds the self-registered client `client_id` whose registration
-    /// access token is `presented`. Every failure looks the same, so the
-    /// endpoint does not reveal which client IDs exist.
-    async fn authorize(&self, client_id: &str, presented: &str) -> Result<Client, ServiceError> {
-        let rejected = |reason: &str| {
-            tracing::info!(client_id, reason, "registration access token rejected");
-            invalid_token("the registration access token is invalid")
-        };
-        let Ok(secret) = Secret::parse(SecretKind::RegistrationToken, presented) else {
-            return Err(rejected("malformed token"));
-        };
-        let Some(client) = self.store.find_client(&ClientId::new(client_id)).await? else {
-            return Err(rejected("unknown client"));
-        };
-        let stored = client
-            .registration
-            .as_ref()
-            .and_then(|registration| registration.access_token_hash);
-        match stored {
-            Some(hash) if hash == secret.hash() => Ok(client),
-            _ => Err(rejected("token does not match")),
-        }
-    }
-
-    /// Checks the RFC 7592 section 2.2 rules of an update body.
-    fn check_update(
-        &self,
-        client: &Client,
-        metadata: &ClientMetadata,
-        validated: &ValidatedMetadata,
-    ) -> Result<(), ServiceError> {
-        let invalid = |description: &str| {
-            ServiceError::rejected(ErrorCode::InvalidClientMetadata, description)
-        };
-        if metadata
-            .client_id
-            .as_deref()
-            .is_some_and(|id| id != client.id.as_str())
-        {
-            return Err(invalid("client_id in the body does not name this client"));
-        }
-        if let Some(secret) = &metadata.client_secret {
-            let now = self.context.clock.now();
-            if !client.secret_matches(&crate::secret::SecretHash::of(secret), now) {
-                return Err(invalid(
-                    "client_secret in the body is not the client's secret",
-                ));
-            }
-        }
-        if validated.client_type() != client.client_type {
-            return Err(invalid(
-                "token_endpoint_auth_method cannot change between none and a secret method: \
-                 register a new client instead",
-            ));
-        }
-        Ok(())
     }
 }
 

@@ -16,11 +16,6 @@
 //! session, and the request is validated again in full when posted.
 //! Redirects after the `POST` use 303 See Other, so browsers follow them
 //! with a `GET` and never re-send the form to the client, as a 307 would.
-//!
-//! NOTE: the decision form body goes through [`crate::form`], which replaces
-//! invalid UTF-8 with U+FFFD instead of rejecting it. Posting the form needs
-//! the session and its CSRF token, and browsers encode the form's fields,
-//! which came from the validated query, as UTF-8.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header;

@@ -8,6 +8,7 @@ use oauth_apps_core::directory::Workspace;
 use oauth_apps_core::error::{ErrorCode, OAuthError};
 use oauth_apps_core::ids::UserId;
 use oauth_apps_core::permission::Role;
+use oauth_apps_core::scope::ScopeSet;
 use oauth_apps_core::service::{ErrorRedirect, ValidatedAuthorization};
 use oauth_apps_core::store::Store;
 
@@ -27,33 +28,11 @@ pub(crate) async fn consent_response<S: Store + 'static>(
     action: &str,
     csrf_token: &str,
 ) -> Result<HttpResponse, HttpError> {
-    let user = state
-        .store
-        .find_user(user_id)
-        .await
-        .map_err(HttpError::PageStore)?;
-    let member = user.map_or_else(|| user_id.to_string(), |user| user.display_name);
+    let member = member_name(state, user_id).await?;
     let client = &validated.client;
     let verified_domain = document_host(client);
-    let scopes = validated
-        .scopes
-        .iter()
-        .map(|scope| {
-            let description = state.context.catalog.entry(scope.as_str());
-            let words = description.map_or_else(
-                || scope.as_str().to_owned(),
-                |entry| entry.description.clone(),
-            );
-            (scope.as_str().to_owned(), words)
-        })
-        .collect();
-    let choices: Vec<WorkspaceChoice> = workspaces
-        .iter()
-        .map(|(workspace, _)| WorkspaceChoice {
-            id: workspace.id.to_string(),
-            name: workspace.name.clone(),
-        })
-        .collect();
+    let scopes = scope_descriptions(state, &validated.scopes);
+    let choices = workspace_choices(workspaces);
 
     let page = consent_page(&ConsentPage {
         action,
@@ -70,6 +49,49 @@ pub(crate) async fn consent_response<S: Store + 'static>(
     });
     let form_target = form_action_source(&validated.redirect_uri);
     Ok(html(StatusCode::OK, page, form_target.as_deref()))
+}
+
+/// Returns the display name of `user_id`, or the ID when the user is gone.
+pub(super) async fn member_name<S: Store + 'static>(
+    state: &AppState<S>,
+    user_id: &UserId,
+) -> Result<String, HttpError> {
+    let user = state
+        .store
+        .find_user(user_id)
+        .await
+        .map_err(HttpError::PageStore)?;
+    Ok(user.map_or_else(|| user_id.to_string(), |user| user.display_name))
+}
+
+/// Pairs each scope with its description from the catalog, or with its own
+/// name when the catalog has none.
+pub(super) fn scope_descriptions<S>(
+    state: &AppState<S>,
+    scopes: &ScopeSet,
+) -> Vec<(String, String)> {
+    scopes
+        .iter()
+        .map(|scope| {
+            let description = state.context.catalog.entry(scope.as_str());
+            let words = description.map_or_else(
+                || scope.as_str().to_owned(),
+                |entry| entry.description.clone(),
+            );
+            (scope.as_str().to_owned(), words)
+        })
+        .collect()
+}
+
+/// Lists the workspaces a member may approve an app in, for the page.
+pub(super) fn workspace_choices(workspaces: &[(Workspace, Role)]) -> Vec<WorkspaceChoice> {
+    workspaces
+        .iter()
+        .map(|(workspace, _)| WorkspaceChoice {
+            id: workspace.id.to_string(),
+            name: workspace.name.clone(),
+        })
+        .collect()
 }
 
 /// Renders the page for a member with no workspace to approve the app in,
@@ -118,6 +140,6 @@ fn document_host(client: &Client) -> Option<String> {
 }
 
 /// Returns whether `url` is an http or https URL, safe to show as a link.
-fn is_web_url(url: &str) -> bool {
+pub(super) fn is_web_url(url: &str) -> bool {
     url.starts_with("https://") || url.starts_with("http://")
 }

@@ -79,17 +79,24 @@ impl Metadata {
 
 /// `GET /.well-known/oauth-authorization-server`.
 pub(crate) async fn metadata<S: Store + 'static>(state: web::Data<AppState<S>>) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
-        .json(Metadata {
-            client_id_metadata_document_supported: state.authorization.accepts_metadata_documents(),
-            ..Metadata::of(&state.context)
-        })
+    cacheable_json(Metadata {
+        client_id_metadata_document_supported: state.authorization.accepts_metadata_documents(),
+        ..Metadata::of(&state.context)
+    })
 }
 
+/// Builds a 200 response with `document` as JSON that clients may cache for
+/// an hour, the headers of every metadata document of this server.
+pub(super) fn cacheable_json(document: impl Serialize) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .json(document)
+}
+
+/// Builds a context with the issuer `https://auth.example`, a fixed clock
+/// and the default scope catalog, for the metadata documents' tests.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(super) fn context_for_tests() -> Context {
     use std::sync::Arc;
 
     use oauth_apps_core::random::SequenceRandom;
@@ -97,14 +104,21 @@ mod tests {
     use oauth_apps_core::service::Settings;
     use oauth_apps_core::time::{FixedClock, Timestamp};
 
+    Context {
+        clock: Arc::new(FixedClock::new(Timestamp::from_unix_seconds(0))),
+        random: Arc::new(SequenceRandom::default()),
+        settings: Settings::new("https://auth.example"),
+        catalog: ScopeCatalog::default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
     #[test]
     fn metadata_names_endpoints_under_issuer() {
-        let context = Context {
-            clock: Arc::new(FixedClock::new(Timestamp::from_unix_seconds(0))),
-            random: Arc::new(SequenceRandom::default()),
-            settings: Settings::new("https://auth.example"),
-            catalog: ScopeCatalog::default(),
-        };
+        let context = context_for_tests();
         let json = serde_json::to_value(Metadata::of(&context)).unwrap();
         assert_eq!(json["issuer"], "https://auth.example");
         assert_eq!(

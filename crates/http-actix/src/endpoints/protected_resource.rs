@@ -3,12 +3,12 @@
 //! (the path-aware location of RFC 9728 section 3.1) and at
 //! `/.well-known/oauth-protected-resource`, where older MCP clients look.
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use oauth_apps_core::service::Context;
 use oauth_apps_core::store::Store;
 use serde::Serialize;
 
+use super::metadata::cacheable_json;
 use crate::paths;
 use crate::state::AppState;
 
@@ -58,29 +58,17 @@ pub(crate) fn mcp_resource_metadata_url(issuer: &str) -> String {
 pub(crate) async fn resource_metadata<S: Store + 'static>(
     state: web::Data<AppState<S>>,
 ) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
-        .json(ResourceMetadata::of(&state.context))
+    cacheable_json(ResourceMetadata::of(&state.context))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
-
-    use oauth_apps_core::random::SequenceRandom;
-    use oauth_apps_core::scope::ScopeCatalog;
-    use oauth_apps_core::service::Settings;
-    use oauth_apps_core::time::{FixedClock, Timestamp};
+    use crate::endpoints::metadata::context_for_tests;
 
     #[test]
     fn document_names_resource_and_issuer() {
-        let context = Context {
-            clock: Arc::new(FixedClock::new(Timestamp::from_unix_seconds(0))),
-            random: Arc::new(SequenceRandom::default()),
-            settings: Settings::new("https://auth.example"),
-            catalog: ScopeCatalog::default(),
-        };
+        let context = context_for_tests();
         let json = serde_json::to_value(ResourceMetadata::of(&context)).unwrap();
         assert_eq!(json["resource"], "https://auth.example/mcp");
         assert_eq!(

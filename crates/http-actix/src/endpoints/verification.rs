@@ -22,13 +22,14 @@ use oauth_apps_core::ids::WorkspaceId;
 use oauth_apps_core::service::{DeviceDecisionError, PendingDevice};
 use oauth_apps_core::store::Store;
 
+use super::consent::{is_web_url, member_name, scope_descriptions, workspace_choices};
 use crate::authenticator::Session;
 use crate::error::HttpError;
 use crate::form::{read_form, read_query};
 use crate::guess_limit::{MAX_WRONG_CODES, WINDOW_SECONDS, address_key, session_key};
 use crate::pages::{
-    DeviceConsentPage, UserCodePage, WorkspaceChoice, device_consent_page, device_result_page,
-    error_page, user_code_page,
+    DeviceConsentPage, UserCodePage, device_consent_page, device_result_page, error_page,
+    user_code_page,
 };
 use crate::paths;
 use crate::security::html;
@@ -169,31 +170,9 @@ async fn consent<S: Store + 'static>(
         return Ok(html(StatusCode::FORBIDDEN, page, None));
     }
 
-    let user = state
-        .store
-        .find_user(&session.user_id)
-        .await
-        .map_err(HttpError::PageStore)?;
-    let member = user.map_or_else(|| session.user_id.to_string(), |user| user.display_name);
-    let scopes = pending
-        .scopes
-        .iter()
-        .map(|scope| {
-            let entry = state.context.catalog.entry(scope.as_str());
-            let words = entry.map_or_else(
-                || scope.as_str().to_owned(),
-                |entry| entry.description.clone(),
-            );
-            (scope.as_str().to_owned(), words)
-        })
-        .collect();
-    let choices: Vec<WorkspaceChoice> = workspaces
-        .iter()
-        .map(|(workspace, _)| WorkspaceChoice {
-            id: workspace.id.to_string(),
-            name: workspace.name.clone(),
-        })
-        .collect();
+    let member = member_name(state, &session.user_id).await?;
+    let scopes = scope_descriptions(state, &pending.scopes);
+    let choices = workspace_choices(&workspaces);
 
     let csrf_token = state.key.csrf_token(DEVICE_CSRF_PURPOSE, &session.binding);
     let page = device_consent_page(&DeviceConsentPage {
@@ -266,9 +245,4 @@ fn too_many_attempts() -> HttpResponse {
         response.headers_mut().insert(header::RETRY_AFTER, value);
     }
     response
-}
-
-/// Returns whether `url` is an http or https URL, safe to show as a link.
-fn is_web_url(url: &str) -> bool {
-    url.starts_with("https://") || url.starts_with("http://")
 }

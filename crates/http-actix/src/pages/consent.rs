@@ -41,7 +41,8 @@ pub(crate) struct ConsentPage<'a> {
     pub(crate) csrf_token: &'a str,
 }
 
-fn environment_label(environment: Environment) -> &'static str {
+/// Returns the label of `environment` as the consent pages show it.
+pub(super) fn environment_label(environment: Environment) -> &'static str {
     match environment {
         Environment::Production => "Production",
         Environment::Staging => "Staging",
@@ -88,7 +89,9 @@ pub(crate) fn consent_page(page: &ConsentPage<'_>) -> Markup {
     )
 }
 
-fn workspace_field(workspaces: &[WorkspaceChoice]) -> Markup {
+/// Renders the workspace choice: a hidden field and the name when there is
+/// one workspace, otherwise a radio button for each.
+pub(super) fn workspace_field(workspaces: &[WorkspaceChoice]) -> Markup {
     html! {
         @if let [only] = workspaces {
             input type="hidden" name="workspace_id" value=(only.id);

@@ -4,6 +4,7 @@
 use maud::{Markup, html};
 use oauth_apps_core::client::Environment;
 
+use super::consent::{environment_label, workspace_field};
 use super::{WorkspaceChoice, layout};
 
 /// Content of the form to enter a user code.
@@ -120,34 +121,6 @@ pub(crate) fn device_result_page(app_name: &str, approved: bool) -> Markup {
             p.muted { "You can close this page." }
         },
     )
-}
-
-fn environment_label(environment: Environment) -> &'static str {
-    match environment {
-        Environment::Production => "Production",
-        Environment::Staging => "Staging",
-        Environment::Development => "Development",
-    }
-}
-
-fn workspace_field(workspaces: &[WorkspaceChoice]) -> Markup {
-    html! {
-        @if let [only] = workspaces {
-            input type="hidden" name="workspace_id" value=(only.id);
-            p { "Workspace: " strong { (only.name) } }
-        } @else {
-            fieldset {
-                legend { "Choose the workspace the app may access" }
-                @for (index, workspace) in workspaces.iter().enumerate() {
-                    label {
-                        input type="radio" name="workspace_id" value=(workspace.id)
-                            required checked[index == 0];
-                        " " (workspace.name)
-                    }
-                }
-            }
-        }
-    }
 }
 
 #[cfg(test)]
