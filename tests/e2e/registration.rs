@@ -287,21 +287,64 @@ async fn configuration_endpoint_reads_updates_deletes() {
 async fn identical_registration_returns_same_client() {
     let server = TestServer::start();
     let first = register_ok(&server, &public_body()).await;
-    let second = register_ok(&server, &public_body()).await;
+    let (status, _, second) = register(&server, &public_body(), None).await;
+    assert_eq!(status, 200, "{second}");
     assert_eq!(first["client_id"], second["client_id"]);
-    assert_ne!(
-        first["registration_access_token"],
-        second["registration_access_token"]
+    assert!(
+        second.get("registration_access_token").is_none(),
+        "a repeated registration gets no credentials: {second}"
     );
 
-    // The fresh registration access token replaced the old one.
+    // The first registrant keeps its registration access token.
     let url = configuration_url(&server, text(&first, "client_id"));
-    let old = text(&first, "registration_access_token");
-    let (status, _, _) = send(http().get(&url).bearer_auth(old)).await;
-    assert_eq!(status, 401);
-    let new = text(&second, "registration_access_token");
-    let (status, _, _) = send(http().get(&url).bearer_auth(new)).await;
+    let token = text(&first, "registration_access_token");
+    let (status, _, _) = send(http().get(&url).bearer_auth(token)).await;
     assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn identical_confidential_registration_is_new_client() {
+    let server = TestServer::start();
+    let mut body = public_body();
+    body["token_endpoint_auth_method"] = json!("client_secret_basic");
+    let first = register_ok(&server, &body).await;
+    let second = register_ok(&server, &body).await;
+    assert_ne!(first["client_id"], second["client_id"]);
+    assert_ne!(first["client_secret"], second["client_secret"]);
+}
+
+#[tokio::test]
+async fn redirect_change_revokes_consent() {
+    let server = TestServer::start();
+    let mut body = public_body();
+    body["token_endpoint_auth_method"] = json!("client_secret_basic");
+    let information = register_ok(&server, &body).await;
+    let client_id = text(&information, "client_id").to_owned();
+    let secret = text(&information, "client_secret").to_owned();
+    let client = server.oauth_client(&client_id, Some(&secret), REGISTERED_REDIRECT);
+    let tokens = authorize_and_exchange(&server, &client, &["profile"]).await;
+
+    body["redirect_uris"] = json!(["https://moved.example/cb"]);
+    body["client_id"] = json!(client_id);
+    let url = configuration_url(&server, &client_id);
+    let token = text(&information, "registration_access_token");
+    let (status, _, updated) = send(http().put(&url).bearer_auth(token).json(&body)).await;
+    assert_eq!(status, 200, "{updated}");
+
+    let access = tokens.access_token().secret().as_str();
+    let introspect = [("token", access)];
+    let (_, _, inactive) = post(
+        &server,
+        "/oauth/introspect",
+        Some((OTHER_ID, OTHER_SECRET)),
+        &introspect,
+    )
+    .await;
+    assert_eq!(
+        inactive,
+        json!({"active": false}),
+        "tokens of the old consent are revoked"
+    );
 }
 
 #[tokio::test]

@@ -11,19 +11,21 @@
 //! is. The response also carries an `orat_` registration access token, of
 //! which only the hash is stored; it authorises the RFC 7592 operations.
 //!
-//! An identical registration (same normalised metadata from the same source
-//! address) returns the existing client instead of adding one. It gets a
-//! fresh registration access token, which replaces the stored one, and a
-//! confidential client also gets a fresh secret, which replaces every
-//! stored secret. So a second registrant at the same address with the same
-//! metadata takes the client over from the first.
+//! An identical public registration (same normalised metadata from the
+//! same source address) returns the existing client instead of adding one,
+//! so a tool that registers on every start does not fill the table. The
+//! answer carries the client ID only, with no registration access token:
+//! the ID of a public client is no secret, while handing out credentials
+//! for the existing client would let anyone behind the same address (a
+//! proxy, a NAT) take it over. Confidential registrations are never
+//! matched, because each one receives its own secret.
 //!
 //! Nothing is stored when a request fails any rule. No URI a client sends
 //! is ever fetched.
 //!
-//! Two identical registrations that race end with one client: the stores
-//! reject a second client with the same fingerprint, and the loser is
-//! answered as a repeated registration.
+//! Two identical public registrations that race end with one client: the
+//! stores reject a second client with the same fingerprint, and the loser
+//! is answered as a repeated registration.
 //!
 //! Limitations: initial access tokens stay valid until they expire, for any
 //! number of registrations. Software statements are ignored. An update
@@ -80,8 +82,9 @@ pub struct RegistrationRequest {
 pub struct Registered {
     /// The client as stored.
     pub client: Client,
-    /// The RFC 7592 registration access token (`orat_`).
-    pub registration_access_token: Secret,
+    /// The RFC 7592 registration access token (`orat_`); `None` when an
+    /// identical earlier registration was returned.
+    pub registration_access_token: Option<Secret>,
     /// The client secret (`ocs_`) of a confidential client.
     pub client_secret: Option<Secret>,
     /// Whether an identical earlier registration was returned.
@@ -125,12 +128,13 @@ impl<S: Store> RegistrationService<S> {
                 tracing::info!(%error, "registration rejected");
             })?;
         let source_address = request.source_address;
-        let fingerprint = validated.fingerprint(source_address.as_deref());
+        let public = validated.client_type() == ClientType::Public;
+        let fingerprint = public.then(|| validated.fingerprint(source_address.as_deref()));
 
-        if let Some(existing) = self.store.find_client_by_fingerprint(&fingerprint).await?
-            && let Some(registered) = self.reissue(existing).await?
+        if let Some(fingerprint) = &fingerprint
+            && let Some(existing) = self.store.find_client_by_fingerprint(fingerprint).await?
         {
-            return Ok(registered);
+            return Ok(repeated(existing));
         }
 
         let now = self.context.clock.now();
@@ -140,7 +144,7 @@ impl<S: Store> RegistrationService<S> {
         let registration = Registration {
             access_token_hash: Some(token.hash()),
             source_address,
-            fingerprint: Some(fingerprint),
+            fingerprint,
             software_id: validated.software_id.clone(),
             software_version: validated.software_version.clone(),
             ..Registration::default()
@@ -159,10 +163,11 @@ impl<S: Store> RegistrationService<S> {
                 // An identical registration from the same source was stored
                 // between the lookup above and this insert: answer as for a
                 // repeated registration.
-                if let Some(existing) = self.store.find_client_by_fingerprint(&fingerprint).await?
-                    && let Some(registered) = self.reissue(existing).await?
+                if let Some(fingerprint) = &fingerprint
+                    && let Some(existing) =
+                        self.store.find_client_by_fingerprint(fingerprint).await?
                 {
-                    return Ok(registered);
+                    return Ok(repeated(existing));
                 }
                 return Err(StoreError::Conflict(reason).into());
             }
@@ -176,7 +181,7 @@ impl<S: Store> RegistrationService<S> {
         );
         Ok(Registered {
             client,
-            registration_access_token: token,
+            registration_access_token: Some(token),
             client_secret,
             existing: false,
         })
@@ -220,31 +225,17 @@ impl<S: Store> RegistrationService<S> {
         }
         Ok(())
     }
+}
 
-    /// Gives an identical earlier registration a fresh registration access
-    /// token and, if confidential, a fresh secret. Returns `None` when the
-    /// client disappeared meanwhile.
-    async fn reissue(&self, mut client: Client) -> Result<Option<Registered>, ServiceError> {
-        let token = Secret::generate(SecretKind::RegistrationToken, self.random());
-        let mut registration = client.registration.take().unwrap_or_default();
-        registration.access_token_hash = Some(token.hash());
-        client.registration = Some(registration);
-
-        let client_secret = (client.client_type == ClientType::Confidential)
-            .then(|| Secret::generate(SecretKind::ClientSecret, self.random()));
-        if let Some(secret) = &client_secret {
-            client.secrets = vec![secret_record(secret, self.context.clock.now())];
-        }
-        if !self.store.update_client(&client).await? {
-            return Ok(None);
-        }
-        tracing::info!(client_id = %client.id, "identical registration returned the existing client");
-        Ok(Some(Registered {
-            client,
-            registration_access_token: token,
-            client_secret,
-            existing: true,
-        }))
+/// Answers an identical public registration with the existing client and
+/// no credentials.
+fn repeated(client: Client) -> Registered {
+    tracing::info!(client_id = %client.id, "identical registration returned the existing client");
+    Registered {
+        client,
+        registration_access_token: None,
+        client_secret: None,
+        existing: true,
     }
 }
 

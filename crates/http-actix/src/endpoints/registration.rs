@@ -51,16 +51,24 @@ pub(crate) async fn register<S: Store + 'static>(
     record_client_id(registered.client.id.as_str());
     let information = ClientInformation::new(
         &registered.client,
-        registered.registration_access_token.expose(),
+        registered
+            .registration_access_token
+            .as_ref()
+            .map(|token| token.expose()),
         registered
             .client_secret
             .as_ref()
             .map(|secret| secret.expose()),
         &state.context.settings.issuer,
     );
-    // An identical earlier registration is answered like a new one, since
-    // the client receives fresh credentials either way.
-    Ok(json_no_store(StatusCode::CREATED, &information))
+    // An identical earlier registration is answered with 200 and the
+    // existing client, without credentials; a new one with 201.
+    let status = if registered.existing {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok(json_no_store(status, &information))
 }
 
 /// `GET /oauth/register/{client_id}`.
@@ -72,7 +80,8 @@ pub(crate) async fn read<S: Store + 'static>(
     record_client_id(&client_id);
     let token = required_token(&request)?;
     let client = state.registration.read(&client_id, &token).await?;
-    let information = ClientInformation::new(&client, &token, None, &state.context.settings.issuer);
+    let information =
+        ClientInformation::new(&client, Some(&token), None, &state.context.settings.issuer);
     Ok(json_no_store(StatusCode::OK, &information))
 }
 
@@ -90,7 +99,8 @@ pub(crate) async fn update<S: Store + 'static>(
         .registration
         .update(&client_id, &token, &metadata)
         .await?;
-    let information = ClientInformation::new(&client, &token, None, &state.context.settings.issuer);
+    let information =
+        ClientInformation::new(&client, Some(&token), None, &state.context.settings.issuer);
     Ok(json_no_store(StatusCode::OK, &information))
 }
 

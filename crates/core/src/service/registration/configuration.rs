@@ -2,8 +2,8 @@
 //! updating and deleting a self-registered client, each authorised by the
 //! client's registration access token.
 
-use crate::client::Client;
-use crate::error::{ErrorCode, ServiceError};
+use crate::client::{Client, ClientType};
+use crate::error::{ErrorCode, ServiceError, StoreError};
 use crate::ids::ClientId;
 use crate::secret::{Secret, SecretKind};
 use crate::service::registration::{
@@ -24,7 +24,9 @@ impl<S: Store> RegistrationService<S> {
 
     /// Replaces the client's metadata with `metadata` (RFC 7592 section
     /// 2.2), under the same rules as a registration. Secrets, the
-    /// registration access token and the client ID stay.
+    /// registration access token and the client ID stay. When the redirect
+    /// URIs change, every grant to the client is revoked with its tokens, so
+    /// no remembered consent carries over to URIs members never saw.
     pub async fn update(
         &self,
         client_id: &str,
@@ -36,8 +38,8 @@ impl<S: Store> RegistrationService<S> {
         self.check_update(&client, metadata, &validated)?;
 
         let mut registration = client.registration.clone().unwrap_or_default();
-        registration.fingerprint =
-            Some(validated.fingerprint(registration.source_address.as_deref()));
+        registration.fingerprint = (client.client_type == ClientType::Public)
+            .then(|| validated.fingerprint(registration.source_address.as_deref()));
         registration.software_id = validated.software_id.clone();
         registration.software_version = validated.software_version.clone();
         let mut updated = new_client(
@@ -51,10 +53,24 @@ impl<S: Store> RegistrationService<S> {
         updated.secrets = client.secrets;
         updated.status = client.status;
 
-        if !self.store.update_client(&updated).await? {
-            return Err(invalid_token("the registration access token is invalid"));
+        match self.store.update_client(&updated).await {
+            Ok(true) => {}
+            Ok(false) => return Err(invalid_token("the registration access token is invalid")),
+            Err(StoreError::Conflict(_)) => {
+                return Err(ServiceError::rejected(
+                    ErrorCode::InvalidClientMetadata,
+                    "an identical client is already registered from this address",
+                ));
+            }
+            Err(error) => return Err(error.into()),
         }
         tracing::info!(client_id = %updated.id, "registered client updated");
+
+        if updated.redirect_uris != client.redirect_uris {
+            let now = self.context.clock.now();
+            let revoked = self.store.revoke_client_grants(&updated.id, now).await?;
+            tracing::info!(client_id = %updated.id, revoked, "redirect URIs changed; grants revoked");
+        }
         Ok(updated)
     }
 

@@ -344,13 +344,21 @@ async fn public_registration_stores_metadata() {
     let registration = client.registration.unwrap();
     assert_eq!(
         registration.access_token_hash,
-        Some(registered.registration_access_token.hash())
+        Some(
+            registered
+                .registration_access_token
+                .as_ref()
+                .unwrap()
+                .hash()
+        )
     );
     assert_eq!(registration.source_address.as_deref(), Some(SOURCE));
     assert!(registration.fingerprint.is_some());
     assert!(
         registered
             .registration_access_token
+            .as_ref()
+            .unwrap()
             .expose()
             .starts_with("orat_")
     );
@@ -359,7 +367,17 @@ async fn public_registration_stores_metadata() {
 #[tokio::test]
 async fn confidential_registration_gets_secret() {
     let mut store = MockStore::new();
-    let inserted = expect_new_registration(&mut store);
+    let inserted = Slot::new();
+    let slot = inserted.clone();
+    // Confidential registrations are never matched to earlier ones.
+    store.expect_find_client_by_fingerprint().times(0);
+    store
+        .expect_insert_client()
+        .times(1)
+        .returning(move |client| {
+            slot.put(client.clone());
+            Ok(())
+        });
     let metadata = ClientMetadata {
         token_endpoint_auth_method: None,
         redirect_uris: list(&["https://tool.example/cb"]),
@@ -379,6 +397,13 @@ async fn confidential_registration_gets_secret() {
     let secret = registered.client_secret.expect("a generated secret");
     assert!(secret.expose().starts_with("ocs_"));
     assert!(client.secret_matches(&secret.hash(), NOW));
+    let fingerprint = client
+        .registration
+        .and_then(|registration| registration.fingerprint);
+    assert_eq!(
+        fingerprint, None,
+        "confidential clients carry no fingerprint"
+    );
 }
 
 #[tokio::test]
@@ -417,8 +442,7 @@ async fn identical_registration_returns_existing_client() {
 
     let mut store = MockStore::new();
     let looked_up = Slot::new();
-    let updated = Slot::new();
-    let (lookup, update, stored) = (looked_up.clone(), updated.clone(), existing.clone());
+    let (lookup, stored) = (looked_up.clone(), existing.clone());
     store
         .expect_find_client_by_fingerprint()
         .times(1)
@@ -426,13 +450,8 @@ async fn identical_registration_returns_existing_client() {
             lookup.put(*fingerprint);
             Ok(Some(stored.clone()))
         });
-    store
-        .expect_update_client()
-        .times(1)
-        .returning(move |client| {
-            update.put(client.clone());
-            Ok(true)
-        });
+    store.expect_update_client().times(0);
+    store.expect_insert_client().times(0);
     let again = service_in(store, &shared)
         .register(request(public_metadata()))
         .await
@@ -442,9 +461,11 @@ async fn identical_registration_returns_existing_client() {
     assert!(again.existing);
     assert_eq!(again.client.id, existing.id);
     assert_eq!(Some(looked_up.get()), existing_registration.fingerprint);
-    let new_hash = updated.get().registration.unwrap().access_token_hash;
-    assert_eq!(new_hash, Some(again.registration_access_token.hash()));
-    assert_ne!(new_hash, existing_registration.access_token_hash);
+    assert!(
+        again.registration_access_token.is_none(),
+        "a repeated registration must not hand out credentials"
+    );
+    assert!(again.client_secret.is_none());
 }
 
 #[test]
@@ -478,7 +499,11 @@ async fn wrong_registration_token_is_invalid_token() {
         .expect_find_client()
         .returning(move |_| Ok(Some(stored.clone())));
     let registration = service(store, RegistrationPolicy::Open);
-    let right = registered.registration_access_token.expose();
+    let right = registered
+        .registration_access_token
+        .as_ref()
+        .unwrap()
+        .expose();
     let read = registration.read(client.id.as_str(), right).await.unwrap();
     assert_eq!(read.id, client.id);
 

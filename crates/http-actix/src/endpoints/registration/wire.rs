@@ -32,8 +32,12 @@ pub(crate) struct ClientInformation<'a> {
     /// 0 (never expires) when `client_secret` is sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     client_secret_expires_at: Option<i64>,
-    registration_access_token: &'a str,
-    registration_client_uri: String,
+    /// Absent when an identical earlier registration was returned, together
+    /// with `registration_client_uri`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    registration_access_token: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    registration_client_uri: Option<String>,
     client_name: &'a str,
     redirect_uris: Vec<&'a str>,
     grant_types: Vec<&'static str>,
@@ -52,7 +56,7 @@ impl<'a> ClientInformation<'a> {
     /// Describes `client`, with the secrets to send in this response.
     pub(crate) fn new(
         client: &'a Client,
-        registration_access_token: &'a str,
+        registration_access_token: Option<&'a str>,
         client_secret: Option<&'a str>,
         issuer: &str,
     ) -> ClientInformation<'a> {
@@ -72,12 +76,14 @@ impl<'a> ClientInformation<'a> {
             client_secret,
             client_secret_expires_at: client_secret.map(|_| 0),
             registration_access_token,
-            registration_client_uri: format!(
-                "{}{}/{}",
-                issuer.trim_end_matches('/'),
-                paths::REGISTER,
-                client.id
-            ),
+            registration_client_uri: registration_access_token.map(|_| {
+                format!(
+                    "{}{}/{}",
+                    issuer.trim_end_matches('/'),
+                    paths::REGISTER,
+                    client.id
+                )
+            }),
             client_name: &client.name,
             redirect_uris: client
                 .redirect_uris
