@@ -1,7 +1,7 @@
 //! The device code grant at the token endpoint (RFC 8628 section 3.4):
 //! polling answers and the redemption of an approved device authorization.
 
-use crate::client::Client;
+use crate::client::{Client, GrantType};
 use crate::device::DeviceRejection;
 use crate::error::{ErrorCode, ServiceError};
 use crate::secret::SecretKind;
@@ -64,6 +64,7 @@ impl<S: Store> TokenService<S> {
             workspace_id: &approval.workspace_id,
             client_id: &client.id,
             resource: authorization.resource.as_deref(),
+            refresh_allowed: client.allows_grant(GrantType::RefreshToken),
         };
         self.issue(&binding, &authorization.scopes, now).await
     }

@@ -34,11 +34,12 @@
 use std::sync::Arc;
 
 use crate::client::{
-    Client, ClientSecretRecord, ClientStatus, ClientType, Environment, PkceMode, Registration,
+    Client, ClientSecretRecord, ClientStatus, ClientType, Environment, GrantType, PkceMode,
+    Registration,
 };
 use crate::error::{ErrorCode, ServiceError, StoreError};
 use crate::ids::ClientId;
-use crate::scope::ScopeSet;
+use crate::scope::{OFFLINE_ACCESS, ScopeSet};
 use crate::secret::{Secret, SecretKind};
 use crate::service::Context;
 use crate::store::Store;
@@ -250,6 +251,8 @@ fn secret_record(secret: &Secret, now: Timestamp) -> ClientSecretRecord {
 /// Builds a self-registered client from validated metadata. Without a
 /// registered `scope` the client may request every scope of the catalog and
 /// gets `profile` when a request names none; with one, that set is both.
+/// Either way `offline_access` is dropped unless the client registered the
+/// refresh token grant.
 fn new_client(
     id: ClientId,
     validated: &ValidatedMetadata,
@@ -258,7 +261,7 @@ fn new_client(
     context: &Context,
     created_at: Timestamp,
 ) -> Client {
-    let (allowed_scopes, default_scopes) = match &validated.scope {
+    let (mut allowed_scopes, mut default_scopes) = match &validated.scope {
         Some(scopes) => (scopes.clone(), scopes.clone()),
         None => {
             let all = context.catalog.all();
@@ -266,6 +269,14 @@ fn new_client(
             (all, defaults)
         }
     };
+    // A refresh token is of no use to a client without the refresh grant,
+    // so such a client does not get `offline_access`; the registration
+    // response shows the scopes it got (RFC 7591 section 3.2.1).
+    if !validated.grant_types.contains(&GrantType::RefreshToken) {
+        let offline = ScopeSet::from_known([OFFLINE_ACCESS]);
+        allowed_scopes = allowed_scopes.difference(&offline);
+        default_scopes = default_scopes.difference(&offline);
+    }
     Client {
         name: validated
             .client_name

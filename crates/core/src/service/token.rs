@@ -172,6 +172,7 @@ impl<S: Store> TokenService<S> {
             workspace_id: &code.workspace_id,
             client_id: &client.id,
             resource: code.resource.as_deref(),
+            refresh_allowed: client.allows_grant(GrantType::RefreshToken),
         };
         self.issue(&binding, &code.scopes, now).await
     }

@@ -574,3 +574,35 @@ async fn expired_initial_access_token_is_rejected() {
     );
     assert_eq!(error.error, ErrorCode::InvalidToken);
 }
+
+#[tokio::test]
+async fn client_without_refresh_grant_gets_no_offline_access() {
+    for scope in [Some("profile bugs:read offline_access"), None] {
+        let mut store = MockStore::new();
+        let inserted = expect_new_registration(&mut store);
+        let metadata = ClientMetadata {
+            grant_types: None,
+            scope: scope.map(Into::into),
+            ..public_metadata()
+        };
+        service(store, RegistrationPolicy::Open)
+            .register(request(metadata))
+            .await
+            .unwrap();
+
+        let client = inserted.get();
+        assert_eq!(
+            client.grant_types,
+            vec![GrantType::AuthorizationCode],
+            "{scope:?}"
+        );
+        assert!(
+            !client.allowed_scopes.contains("offline_access"),
+            "{scope:?}"
+        );
+        assert!(
+            !client.default_scopes.contains("offline_access"),
+            "{scope:?}"
+        );
+    }
+}

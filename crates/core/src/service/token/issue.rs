@@ -19,11 +19,15 @@ pub(crate) struct Binding<'a> {
     pub(crate) workspace_id: &'a WorkspaceId,
     pub(crate) client_id: &'a ClientId,
     pub(crate) resource: Option<&'a str>,
+    /// Whether the client may use the refresh token grant, so that a
+    /// refresh token would be of use to it.
+    pub(crate) refresh_allowed: bool,
 }
 
 impl<S: Store> TokenService<S> {
     /// Issues an access token for `scopes` and, when they include
-    /// `offline_access`, a refresh token, in the family of `binding`.
+    /// `offline_access` and the client may refresh, a refresh token, in the
+    /// family of `binding`.
     pub(crate) async fn issue(
         &self,
         binding: &Binding<'_>,
@@ -31,7 +35,7 @@ impl<S: Store> TokenService<S> {
         now: Timestamp,
     ) -> Result<TokenResponse, ServiceError> {
         let (access, access_record) = self.access_token(binding, scopes, now);
-        let with_refresh = scopes.contains(OFFLINE_ACCESS);
+        let with_refresh = scopes.contains(OFFLINE_ACCESS) && binding.refresh_allowed;
         let refresh = with_refresh.then(|| self.refresh_token(binding, scopes, now));
         self.store
             .insert_tokens(&access_record, refresh.as_ref().map(|(_, record)| record))

@@ -74,6 +74,7 @@ impl<S: Store> TokenService<S> {
             workspace_id: &record.workspace_id,
             client_id: &client.id,
             resource: record.resource.as_deref(),
+            refresh_allowed: true,
         };
         let (access, access_record) = self.access_token(&binding, &scopes, now);
         let (refresh, refresh_record) = self.refresh_token(&binding, &record.scopes, now);
