@@ -77,7 +77,7 @@ pub struct ServeArgs {
     #[arg(long, env = "OAUTH_APPS_SEED")]
     pub seed: Option<PathBuf>,
 
-    /// Add a demo workspace, user and two apps, and print how to try the
+    /// Add a demo workspace, user and three apps, and print how to try the
     /// flow. The demo user's password comes from OAUTH_APPS_DEMO_PASSWORD or
     /// is generated.
     #[arg(long, env = "OAUTH_APPS_DEMO")]

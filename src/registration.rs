@@ -118,9 +118,9 @@ pub enum ClientsCommand {
 /// Arguments of `clients list`.
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// List self-registered clients. This is also what happens without the
-    /// flag, because admin-registered apps are listed per workspace in the
-    /// app management.
+    /// List self-registered clients. The command lists only those, with or
+    /// without the flag: admin-registered apps come from the seed file or
+    /// the embedding service, which list them themselves.
     #[arg(long)]
     pub registered: bool,
     /// The PostgreSQL connection.
