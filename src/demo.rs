@@ -206,10 +206,12 @@ pub fn print_instructions(demo: &Demo, issuer: &str, random: &dyn RandomSource) 
 
 fn print_credentials(demo: &Demo) {
     println!("Demo ready. Sign in as {DEMO_EMAIL}.");
-    println!(
-        "A generated password and client secret are printed here, on standard output, only at \
-         the start that creates them, and never logged. Save them."
-    );
+    if demo.password.is_some() || demo.confidential_secret.is_some() {
+        println!(
+            "A generated password and client secret are printed here, on standard output, only \
+             at the start that creates them, and never logged. Save them."
+        );
+    }
     match (&demo.password, demo.existing_user) {
         (Some(password), _) => println!("  password (generated, shown once): {password}"),
         (None, true) => println!("  password: unchanged since the demo user was created"),

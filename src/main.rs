@@ -45,7 +45,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             actix_web::rt::System::new().block_on(database::migrate_command(args))
         }
         Command::CheckConfig(args) => {
-            init_tracing();
+            // Loading the seed into a scratch store logs every record it
+            // "creates"; only warnings and errors matter for a check.
+            init_tracing_at("warn");
             actix_web::rt::System::new().block_on(serve::check_config(args))
         }
         Command::HashPassword => hash_password(),
@@ -62,11 +64,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 
 /// Logs to standard error, filtered by `RUST_LOG` (default `info`).
 fn init_tracing() {
+    init_tracing_at("info");
+}
+
+/// Logs to standard error, filtered by `RUST_LOG` (default `level`), with
+/// colours only when standard error is a terminal.
+fn init_tracing_at(level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
 }
 
