@@ -72,6 +72,10 @@ async fn decide(server: &TestServer, complete_uri: &str, decision: &str) -> Page
     assert_eq!(consent.status, 200, "{}", consent.body);
     assert!(consent.body.contains("E2E Device"), "{}", consent.body);
     assert!(
+        !consent.body.contains("in your connected apps"),
+        "no page for connected apps exists"
+    );
+    assert!(
         consent.headers["content-security-policy"]
             .to_str()
             .unwrap()

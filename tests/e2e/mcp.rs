@@ -226,6 +226,14 @@ async fn metadata_document_client_completes_flow() {
         "{}",
         consent.body
     );
+    assert!(consent.body.contains("Unverified app:"), "{}", consent.body);
+    assert!(
+        consent
+            .body
+            .contains("you will be sent to <strong>http://127.0.0.1:53682</strong>"),
+        "{}",
+        consent.body
+    );
     let location = browser.decide(&server, &consent, "approve").await;
     let code = query_param(&location, "code").expect("a code in the redirect");
 
@@ -330,7 +338,11 @@ async fn metadata_document_on_private_address_is_rejected() {
 
     let (status, body) = authorize_page(&server, &client_id, LOOPBACK_REDIRECT).await;
     assert_eq!(status, 400);
-    assert!(body.contains("not a public internet address"), "{body}");
+    assert!(
+        body.contains("does not resolve to a public internet address"),
+        "{body}"
+    );
+    assert!(!body.contains("resolves to 127.0.0.1"), "{body}");
     assert_eq!(documents.requests(), 0, "no request may reach the address");
 }
 

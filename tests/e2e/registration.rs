@@ -219,6 +219,11 @@ async fn bad_metadata_is_rejected_and_not_stored() {
             with("redirect_uris", json!("https://a.example/cb")),
             "invalid_client_metadata",
         ),
+        (
+            "Hangul filler in name",
+            with("client_name", json!("Registered\u{3164}Tool")),
+            "invalid_client_metadata",
+        ),
     ];
     for (name, body, expected) in cases {
         let (status, headers, error) = register(&server, &body, None).await;
@@ -227,6 +232,20 @@ async fn bad_metadata_is_rejected_and_not_stored() {
         assert!(error["error_description"].is_string(), "{name}: {error}");
         assert_eq!(headers["cache-control"], "no-store", "{name}");
     }
+
+    // JSON is always UTF-8, so a body that claims another charset is
+    // rejected before it is read.
+    let utf16 = http()
+        .post(server.url("/oauth/register"))
+        .header("content-type", "application/json; charset=utf-16")
+        .body(public_body().to_string());
+    let (status, _, error) = send(utf16).await;
+    assert_eq!(status, 400, "{error}");
+    assert_eq!(error["error"], "invalid_client_metadata", "{error}");
+    assert!(
+        text(&error, "error_description").contains("names charset utf-16:"),
+        "{error}"
+    );
 
     // Generated client IDs are `app_` and 32 hex digits; a guessed one
     // with a made-up token finds nothing.

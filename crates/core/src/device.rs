@@ -5,7 +5,8 @@
 //! A device authorization is pending until a member approves or denies it,
 //! or until it expires. Polling a pending one answers
 //! `authorization_pending`, or `slow_down` when the client polls faster
-//! than its interval, which then grows by 5 seconds (RFC 8628 section 3.5).
+//! than its interval, which then grows by 5 seconds (RFC 8628 section 3.5)
+//! up to [`MAX_POLL_INTERVAL`].
 //! An approved one is redeemed by exactly one poll.
 
 use crate::ids::{ClientId, FamilyId, GrantId, UserId, WorkspaceId};
@@ -15,6 +16,11 @@ use crate::time::Timestamp;
 
 /// Seconds added to the polling interval at each `slow_down`.
 pub const SLOW_DOWN_STEP: u32 = 5;
+
+/// Maximum polling interval, in seconds, that `slow_down` grows to, so a
+/// client that kept polling too fast still learns of a decision within a
+/// minute. An interval issued above it is kept as it is.
+pub const MAX_POLL_INTERVAL: u32 = 60;
 
 /// Characters of user codes: consonants only, so codes cannot spell words
 /// and no two characters look alike (RFC 8628 section 6.1).
@@ -149,7 +155,7 @@ pub fn transition(
             next.last_polled_at = Some(now);
             match state {
                 _ if too_fast => {
-                    next.interval = authorization.interval.saturating_add(SLOW_DOWN_STEP);
+                    next.interval = slowed_down(authorization.interval);
                     Err(DeviceRejection::SlowDown(next.interval))
                 }
                 DeviceState::Pending => Err(DeviceRejection::Pending),
@@ -175,6 +181,13 @@ pub fn transition(
         (_, DeviceEvent::Approve(_) | DeviceEvent::Deny) => Err(DeviceRejection::AlreadyDecided),
     };
     (next, outcome)
+}
+
+/// Returns the interval after a `slow_down`: [`SLOW_DOWN_STEP`] longer,
+/// but not beyond [`MAX_POLL_INTERVAL`] or below `interval`.
+fn slowed_down(interval: u32) -> u32 {
+    let cap = MAX_POLL_INTERVAL.max(interval);
+    interval.saturating_add(SLOW_DOWN_STEP).min(cap)
 }
 
 #[cfg(test)]

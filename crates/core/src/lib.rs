@@ -35,5 +35,6 @@ pub mod scope;
 pub mod secret;
 pub mod service;
 pub mod store;
+pub mod text;
 pub mod time;
 pub mod token;

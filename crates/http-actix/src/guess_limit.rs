@@ -3,16 +3,21 @@
 //!
 //! A user code has 20^8 (about 2.6 * 10^10) values, which is safe only
 //! while attempts are rare. [`GuessLimiter`] counts wrong codes per key
-//! (the member's session and the source address) in a sliding window, and
-//! the page rejects further codes with 429 once a key reaches the limit.
-//! The counts live in this process's memory: processes behind a load
-//! balancer count separately, and a restart forgets them.
+//! in a sliding window: the member's session, the member's user ID (so
+//! signing in again does not reset the count) and the source network (an
+//! IPv4 address or an IPv6 /64, [`client_network`]). The page rejects
+//! further codes with 429 once any key reaches the limit. The counts live
+//! in this process's memory: processes behind a load balancer count
+//! separately, and a restart forgets them.
 
 use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
 use std::sync::{Mutex, PoisonError};
 
 use oauth_apps_core::time::Timestamp;
 use sha2::{Digest, Sha256};
+
+use crate::rate_limit::client_network;
 
 /// Wrong user codes allowed per key within [`WINDOW_SECONDS`].
 pub(crate) const MAX_WRONG_CODES: usize = 10;
@@ -105,9 +110,15 @@ pub(crate) fn session_key(binding: &str) -> String {
     format!("session:{hex}")
 }
 
-/// Returns the limiter key of a source address.
-pub(crate) fn address_key(address: &str) -> String {
-    format!("address:{address}")
+/// Returns the limiter key of a signed-in user.
+pub(crate) fn user_key(user_id: &str) -> String {
+    format!("user:{user_id}")
+}
+
+/// Returns the limiter key of a source address: its IPv4 address or IPv6
+/// /64 network.
+pub(crate) fn address_key(address: IpAddr) -> String {
+    format!("address:{}", client_network(address))
 }
 
 #[cfg(test)]
@@ -156,6 +167,32 @@ mod tests {
         let request = keys(&["session:fresh", "address:10.0.0.1"]);
         assert!(limiter.is_limited(&request, at(1)));
         assert!(!limiter.is_limited(&keys(&["session:fresh"]), at(1)));
+    }
+
+    #[test]
+    fn user_limit_survives_new_session() {
+        let limiter = GuessLimiter::new(2, 600);
+        let first_session = vec![session_key("first"), user_key("usr_1")];
+        limiter.record_failure(&first_session, at(0));
+        limiter.record_failure(&first_session, at(1));
+        let fresh_session = vec![session_key("second"), user_key("usr_1")];
+        assert!(limiter.is_limited(&fresh_session, at(2)));
+        let other_user = vec![session_key("third"), user_key("usr_2")];
+        assert!(!limiter.is_limited(&other_user, at(2)));
+    }
+
+    #[test]
+    fn address_key_groups_ipv6_by_64() {
+        let one = address_key("2001:db8:1:2::1".parse().unwrap());
+        let same_64 = address_key("2001:db8:1:2:aaaa::9".parse().unwrap());
+        let other_64 = address_key("2001:db8:1:3::1".parse().unwrap());
+        assert_eq!(one, "address:2001:db8:1:2::");
+        assert_eq!(one, same_64);
+        assert_ne!(one, other_64);
+        assert_eq!(
+            address_key("192.0.2.9".parse().unwrap()),
+            "address:192.0.2.9"
+        );
     }
 
     #[test]

@@ -206,6 +206,19 @@ fn slow_down_raises_interval_for_later_polls() {
 }
 
 #[test]
+fn slow_down_interval_is_capped() {
+    // Interval before the too-fast poll, interval after it.
+    let cases = [(5, 10), (50, 55), (55, 60), (58, 60), (60, 60), (90, 90)];
+    for (before, after) in cases {
+        let mut polled = authorization(DeviceState::Pending, Some(1000));
+        polled.interval = before;
+        let (next, outcome) = transition(&polled, DeviceEvent::Poll, at(1001));
+        assert_eq!(outcome, Err(DeviceRejection::SlowDown(after)), "{before}");
+        assert_eq!(next.interval, after, "{before}");
+    }
+}
+
+#[test]
 fn user_code_normalisation() {
     assert_eq!(
         normalize_user_code("bcdf-ghjk").as_deref(),

@@ -36,6 +36,7 @@ use crate::client::{
 use crate::ids::ClientId;
 use crate::redirect::{MAX_REDIRECT_URI_LEN, RedirectUri};
 use crate::scope::{ScopeCatalog, ScopeSet};
+use crate::text::check_visible;
 use crate::time::Timestamp;
 
 /// Shortest time a fetched document is reused before it is fetched again.
@@ -298,11 +299,7 @@ fn client_name(document: &ClientMetadataDocument, host: &str) -> Result<String, 
             "client_name is longer than {MAX_CLIENT_NAME_CHARS} characters"
         ));
     }
-    if name.chars().any(is_hidden_character) {
-        return Err(
-            "client_name must not contain control or bidirectional formatting characters".into(),
-        );
-    }
+    check_visible("client_name", name)?;
     Ok(if name.is_empty() {
         host.to_owned()
     } else {
@@ -336,16 +333,6 @@ fn homepage(document: &ClientMetadataDocument, host: &str) -> Option<String> {
     let uri = document.client_uri.as_deref()?;
     let parsed = url::Url::parse(uri).ok()?;
     (parsed.scheme() == "https" && parsed.host_str() == Some(host)).then(|| uri.to_owned())
-}
-
-/// Returns whether `c` is a control character or an invisible one that can
-/// reorder or hide text, so a name could imitate another on the consent page.
-fn is_hidden_character(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}'
-        )
 }
 
 fn truncate(text: &str) -> String {

@@ -33,6 +33,7 @@ pub(crate) async fn consent_response<S: Store + 'static>(
     let verified_domain = document_host(client);
     let scopes = scope_descriptions(state, &validated.scopes);
     let choices = workspace_choices(workspaces);
+    let form_target = form_action_source(&validated.redirect_uri);
 
     let page = consent_page(&ConsentPage {
         action,
@@ -41,13 +42,14 @@ pub(crate) async fn consent_response<S: Store + 'static>(
         homepage: client.homepage_url.as_deref().filter(|url| is_web_url(url)),
         verified_domain: verified_domain.as_deref(),
         environment: client.environment,
+        self_registered: client.registration.is_some(),
+        return_to: form_target.as_deref(),
         member: &member,
         scopes,
         workspaces: &choices,
         hidden,
         csrf_token,
     });
-    let form_target = form_action_source(&validated.redirect_uri);
     Ok(html(StatusCode::OK, page, form_target.as_deref()))
 }
 

@@ -3,10 +3,10 @@
 //! `GET`, `PUT` and `DELETE /oauth/register/{client_id}`: thin handlers over
 //! [`oauth_apps_core::service::RegistrationService`].
 //!
-//! Bodies are JSON of at most [`MAX_REGISTRATION_BYTES`]. Registrations
-//! are rate-limited per peer IP address ([`crate::rate_limit`]); the
-//! configuration endpoint is not, because it needs a registration access
-//! token. Responses carry `Cache-Control: no-store`, because they contain
+//! Bodies are UTF-8 JSON of at most [`MAX_REGISTRATION_BYTES`].
+//! Registrations are rate-limited per peer IPv4 address or IPv6 /64
+//! network ([`crate::rate_limit`]). The configuration endpoint is not,
+//! because it needs a registration access token. Responses carry `Cache-Control: no-store`, because they contain
 //! secrets. The wire format and the error responses are in [`wire`].
 
 use actix_web::http::{StatusCode, header};
@@ -140,22 +140,46 @@ fn required_token(request: &HttpRequest) -> Result<String, RegistrationError> {
     bearer_token(request).ok_or(RegistrationError::MissingToken)
 }
 
+/// Checks that `content_type` is `application/json` with no charset or
+/// the UTF-8 one, the only encoding of JSON (RFC 8259 section 8.1).
+fn check_json_content_type(content_type: &str) -> Result<(), RegistrationError> {
+    let mut parts = content_type.split(';');
+    let essence = parts.next().unwrap_or_default().trim();
+    if !essence.eq_ignore_ascii_case("application/json") {
+        return Err(RegistrationError::BadBody(
+            "the request body must be application/json".into(),
+        ));
+    }
+    for parameter in parts {
+        let Some((name, value)) = parameter.split_once('=') else {
+            continue;
+        };
+        if !name.trim().eq_ignore_ascii_case("charset") {
+            continue;
+        }
+        let charset = value.trim().trim_matches('"');
+        if !charset.eq_ignore_ascii_case("utf-8") && !charset.eq_ignore_ascii_case("utf8") {
+            let shown: String = charset.chars().take(40).collect();
+            return Err(RegistrationError::BadBody(format!(
+                "the request body must be UTF-8 JSON, but the Content-Type names charset \
+                 {shown}: send charset=utf-8 or no charset"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Reads a JSON body of at most [`MAX_REGISTRATION_BYTES`] as metadata.
 async fn read_metadata(
     request: &HttpRequest,
     payload: web::Payload,
 ) -> Result<ClientMetadata, RegistrationError> {
-    let is_json = request
+    let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(';').next())
-        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"));
-    if !is_json {
-        return Err(RegistrationError::BadBody(
-            "the request body must be application/json".into(),
-        ));
-    }
+        .unwrap_or_default();
+    check_json_content_type(content_type)?;
     let body = match payload.to_bytes_limited(MAX_REGISTRATION_BYTES).await {
         Ok(Ok(body)) => body,
         Ok(Err(_)) => {
@@ -174,4 +198,50 @@ async fn read_metadata(
             "the request body is not a JSON object of client metadata: {error}"
         ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_content_types_are_accepted() {
+        let accepted = [
+            "application/json",
+            "Application/JSON",
+            "application/json; charset=utf-8",
+            "application/json;charset=UTF-8",
+            "application/json; charset=\"utf-8\"",
+        ];
+        for content_type in accepted {
+            assert!(
+                check_json_content_type(content_type).is_ok(),
+                "{content_type}"
+            );
+        }
+    }
+
+    #[test]
+    fn other_content_types_and_charsets_are_rejected() {
+        let rejected = [
+            ("", "must be application/json"),
+            ("text/plain", "must be application/json"),
+            ("application/json; charset=utf-16", "names charset utf-16:"),
+            (
+                "application/json; charset=iso-8859-1",
+                "names charset iso-8859-1:",
+            ),
+        ];
+        for (content_type, message) in rejected {
+            let Err(RegistrationError::BadBody(description)) =
+                check_json_content_type(content_type)
+            else {
+                panic!("{content_type:?} was accepted");
+            };
+            assert!(
+                description.contains(message),
+                "{content_type}: {description}"
+            );
+        }
+    }
 }

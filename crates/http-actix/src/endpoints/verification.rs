@@ -7,8 +7,9 @@
 //! posted again with a decision, it records the decision and shows the
 //! result. Every post carries a CSRF token derived from the session.
 //!
-//! Wrong codes count against the member's session and source address, and
-//! after [`MAX_WRONG_CODES`] within [`WINDOW_SECONDS`] on either the page
+//! Wrong codes count against the member's session, the member's user ID
+//! and the source address (an IPv6 peer by its /64 network), and after
+//! [`MAX_WRONG_CODES`] within [`WINDOW_SECONDS`] on any of them the page
 //! answers 429 without looking codes up.
 //!
 //! NOTE: the source address is the TCP peer. Behind a reverse proxy every
@@ -26,7 +27,7 @@ use super::consent::{is_web_url, member_name, scope_descriptions, workspace_choi
 use crate::authenticator::Session;
 use crate::error::HttpError;
 use crate::form::{read_form, read_query};
-use crate::guess_limit::{MAX_WRONG_CODES, WINDOW_SECONDS, address_key, session_key};
+use crate::guess_limit::{MAX_WRONG_CODES, WINDOW_SECONDS, address_key, session_key, user_key};
 use crate::pages::{
     DeviceConsentPage, UserCodePage, device_consent_page, device_result_page, error_page,
     user_code_page,
@@ -181,6 +182,7 @@ async fn consent<S: Store + 'static>(
         app_description: &client.description,
         homepage: client.homepage_url.as_deref().filter(|url| is_web_url(url)),
         environment: client.environment,
+        self_registered: client.registration.is_some(),
         member: &member,
         scopes,
         workspaces: &choices,
@@ -223,12 +225,15 @@ fn decision_response<S>(
     }
 }
 
-/// Returns the keys wrong codes count against: the session and, when
-/// known, the source address.
+/// Returns the keys wrong codes count against: the session, the user and,
+/// when known, the source address.
 fn limiter_keys(request: &HttpRequest, session: &Session) -> Vec<String> {
-    let mut keys = vec![session_key(&session.binding)];
+    let mut keys = vec![
+        session_key(&session.binding),
+        user_key(session.user_id.as_str()),
+    ];
     if let Some(peer) = request.peer_addr() {
-        keys.push(address_key(&peer.ip().to_string()));
+        keys.push(address_key(peer.ip()));
     }
     keys
 }

@@ -131,10 +131,12 @@ impl MetadataDocumentFetcher {
             .iter()
             .find(|address| !address::is_allowed(address.ip(), self.settings.allow_loopback))
         {
-            return Err(MetadataFetchError::new(format!(
-                "the host resolves to {}, which is not a public internet address",
-                blocked.ip()
-            )));
+            // The address goes to the log only: telling the client would let
+            // it map which private addresses the server's resolver returns.
+            tracing::info!(%url, address = %blocked.ip(), "metadata document host resolves to a blocked address");
+            return Err(MetadataFetchError::new(
+                "the host does not resolve to a public internet address",
+            ));
         }
         Ok(addresses)
     }
@@ -198,5 +200,26 @@ fn describe_request_error(error: &reqwest::Error) -> &'static str {
         "the document server could not be reached over https"
     } else {
         "the document could not be fetched"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn blocked_address_is_not_revealed() {
+        let fetcher = MetadataDocumentFetcher::new(FetcherSettings::default()).unwrap();
+        // An IP literal needs no DNS lookup, and the check fails before any
+        // connection is made.
+        let error = fetcher
+            .resolve("https://10.1.2.3/client.json")
+            .await
+            .unwrap_err();
+        assert_eq!(
+            error.description,
+            "the host does not resolve to a public internet address"
+        );
+        assert!(!error.description.contains("10.1.2.3"));
     }
 }

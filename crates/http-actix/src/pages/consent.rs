@@ -27,8 +27,14 @@ pub(crate) struct ConsentPage<'a> {
     /// Host of the client ID metadata document that describes the app, for
     /// an app identified by one.
     pub(crate) verified_domain: Option<&'a str>,
-    /// App environment.
+    /// App environment, shown only for an app an administrator registered.
     pub(crate) environment: Environment,
+    /// Whether the app registered itself (dynamic registration, the device
+    /// flow or a metadata document), so its name is unchecked.
+    pub(crate) self_registered: bool,
+    /// Origin of the redirect URI the decision is sent to
+    /// (`https://host[:port]`, or `scheme:` for a private-use scheme).
+    pub(crate) return_to: Option<&'a str>,
     /// Name of the signed-in member.
     pub(crate) member: &'a str,
     /// Requested scopes with their plain-words descriptions.
@@ -56,12 +62,12 @@ pub(crate) fn consent_page(page: &ConsentPage<'_>) -> Markup {
         &format!("Allow {} access?", page.app_name),
         html! {
             h1 { "Allow " strong { (page.app_name) } " to access your account?" }
-            p {
-                (page.app_description) " "
-                span.tag { (environment_label(page.environment)) }
-            }
+            (app_summary(page.app_description, page.environment, page.self_registered))
             @if let Some(domain) = page.verified_domain {
-                p.notice { "This app is verified by the domain " strong { (domain) } "." }
+                p.notice {
+                    "This app is verified by the domain " strong { (domain) }
+                    ", which serves the document that describes it."
+                }
             }
             @if let Some(homepage) = page.homepage {
                 p.muted { "App homepage: " a href=(homepage) rel="noopener noreferrer" { (homepage) } }
@@ -72,6 +78,9 @@ pub(crate) fn consent_page(page: &ConsentPage<'_>) -> Markup {
                     li { (description) " " code.muted { (scope) } }
                 }
             }
+            @if let Some(return_to) = page.return_to {
+                p { "After you decide, you will be sent to " strong { (return_to) } "." }
+            }
             form method="post" action=(page.action) {
                 @for (name, value) in &page.hidden {
                     input type="hidden" name=(name) value=(value);
@@ -81,12 +90,45 @@ pub(crate) fn consent_page(page: &ConsentPage<'_>) -> Markup {
                 button.primary type="submit" name="decision" value="approve" { "Approve" }
                 button.secondary type="submit" name="decision" value="deny" { "Deny" }
             }
-            p.muted {
-                "This server has no page yet where you can see or revoke the apps you \
-                 approved."
-            }
+            (revocation_note())
         },
     )
+}
+
+/// Renders the app's description with its environment tag, or, for a
+/// self-registered app, with a notice that its name is unchecked, because
+/// the environment of such an app means nothing.
+pub(super) fn app_summary(
+    description: &str,
+    environment: Environment,
+    self_registered: bool,
+) -> Markup {
+    html! {
+        @if self_registered {
+            p { (description) }
+            p.notice {
+                strong { "Unverified app:" }
+                " it registered itself, so its name was chosen by its developer and \
+                 not checked by this server."
+            }
+        } @else {
+            p {
+                (description) " "
+                span.tag { (environment_label(environment)) }
+            }
+        }
+    }
+}
+
+/// Renders the note on revoking access, which says that no page for it
+/// exists yet.
+pub(super) fn revocation_note() -> Markup {
+    html! {
+        p.muted {
+            "This server has no page yet where you can see or revoke the apps you \
+             approved."
+        }
+    }
 }
 
 /// Renders the workspace choice: a hidden field and the name when there is
@@ -123,6 +165,8 @@ mod tests {
             homepage: Some("https://app.example"),
             verified_domain: None,
             environment: Environment::Staging,
+            self_registered: false,
+            return_to: Some("https://app.example"),
             member: "Ada",
             scopes: vec![("bugs:read".into(), "See bugs".into())],
             workspaces,
@@ -165,6 +209,39 @@ mod tests {
         })
         .into_string();
         assert!(html.contains("verified by the domain <strong>tool.example</strong>"));
+    }
+
+    #[test]
+    fn self_registered_app_is_marked_unverified() {
+        let workspaces = [choice("ws_1")];
+        let html = consent_page(&ConsentPage {
+            self_registered: true,
+            ..page(&workspaces)
+        })
+        .into_string();
+        assert!(html.contains("Unverified app:"));
+        assert!(html.contains("its name was chosen by its developer"));
+        assert!(!html.contains("Staging"), "no environment tag");
+    }
+
+    #[test]
+    fn registered_app_shows_environment_not_notice() {
+        let html = consent_page(&page(&[choice("ws_1")])).into_string();
+        assert!(html.contains(r#"<span class="tag">Staging</span>"#));
+        assert!(!html.contains("Unverified app"));
+    }
+
+    #[test]
+    fn consent_page_names_return_origin() {
+        let workspaces = [choice("ws_1")];
+        let html = consent_page(&ConsentPage {
+            return_to: Some("https://evil.example:8443"),
+            ..page(&workspaces)
+        })
+        .into_string();
+        assert!(html.contains(
+            "After you decide, you will be sent to <strong>https://evil.example:8443</strong>."
+        ));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use maud::{Markup, html};
 use oauth_apps_core::client::Environment;
 
-use super::consent::{environment_label, workspace_field};
+use super::consent::{app_summary, revocation_note, workspace_field};
 use super::{WorkspaceChoice, layout};
 
 /// Content of the form to enter a user code.
@@ -51,8 +51,10 @@ pub(crate) struct DeviceConsentPage<'a> {
     pub(crate) app_description: &'a str,
     /// App homepage, if registered and an http or https URL.
     pub(crate) homepage: Option<&'a str>,
-    /// App environment.
+    /// App environment, shown only for an app an administrator registered.
     pub(crate) environment: Environment,
+    /// Whether the app registered itself, so its name is unchecked.
+    pub(crate) self_registered: bool,
     /// Name of the signed-in member.
     pub(crate) member: &'a str,
     /// Requested scopes with their plain-words descriptions.
@@ -71,10 +73,7 @@ pub(crate) fn device_consent_page(page: &DeviceConsentPage<'_>) -> Markup {
         &format!("Allow {} access?", page.app_name),
         html! {
             h1 { "Allow " strong { (page.app_name) } " to access your account?" }
-            p {
-                (page.app_description) " "
-                span.tag { (environment_label(page.environment)) }
-            }
+            (app_summary(page.app_description, page.environment, page.self_registered))
             @if let Some(homepage) = page.homepage {
                 p.muted { "App homepage: " a href=(homepage) rel="noopener noreferrer" { (homepage) } }
             }
@@ -95,7 +94,7 @@ pub(crate) fn device_consent_page(page: &DeviceConsentPage<'_>) -> Markup {
                 button.primary type="submit" name="decision" value="approve" { "Approve" }
                 button.secondary type="submit" name="decision" value="deny" { "Deny" }
             }
-            p.muted { "You can revoke this access at any time in your connected apps." }
+            (revocation_note())
         },
     )
 }
@@ -141,31 +140,59 @@ mod tests {
         assert!(html.contains(r#"name="csrf_token" value="tok""#));
     }
 
-    #[test]
-    fn consent_page_shows_user_code_and_scopes() {
-        let workspaces = [WorkspaceChoice {
-            id: "ws_1".into(),
-            name: "Acme".into(),
-        }];
-        let html = device_consent_page(&DeviceConsentPage {
+    fn consent_page(workspaces: &[WorkspaceChoice], self_registered: bool) -> String {
+        device_consent_page(&DeviceConsentPage {
             action: "/device",
             app_name: "CLI <tool>",
             app_description: "Command line",
             homepage: None,
             environment: Environment::Production,
+            self_registered,
             member: "Ada",
             scopes: vec![("bugs:read".into(), "See bugs".into())],
-            workspaces: &workspaces,
+            workspaces,
             user_code: "BCDF-GHJK",
             csrf_token: "tok",
         })
-        .into_string();
+        .into_string()
+    }
+
+    fn acme() -> [WorkspaceChoice; 1] {
+        [WorkspaceChoice {
+            id: "ws_1".into(),
+            name: "Acme".into(),
+        }]
+    }
+
+    #[test]
+    fn consent_page_shows_user_code_and_scopes() {
+        let workspaces = acme();
+        let html = consent_page(&workspaces, false);
         assert!(html.contains("CLI &lt;tool&gt;"));
         assert!(html.contains("<code>BCDF-GHJK</code>"));
         assert!(html.contains("See bugs"));
         assert!(html.contains(r#"name="workspace_id" value="ws_1""#));
         assert!(html.contains(r#"value="approve""#));
         assert!(html.contains(r#"value="deny""#));
+    }
+
+    #[test]
+    fn consent_page_promises_no_connected_apps_page() {
+        let workspaces = acme();
+        let html = consent_page(&workspaces, false);
+        assert!(!html.contains("in your connected apps"));
+        assert!(html.contains("no page yet"));
+    }
+
+    #[test]
+    fn self_registered_device_app_is_marked_unverified() {
+        let workspaces = acme();
+        let html = consent_page(&workspaces, true);
+        assert!(html.contains("Unverified app:"));
+        assert!(!html.contains("Production"), "no environment tag");
+        let registered = consent_page(&workspaces, false);
+        assert!(registered.contains(r#"<span class="tag">Production</span>"#));
+        assert!(!registered.contains("Unverified app"));
     }
 
     #[test]

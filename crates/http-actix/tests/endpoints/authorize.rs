@@ -109,6 +109,11 @@ async fn consent_page_names_app_and_scopes() {
     assert!(html.contains("App public-app"));
     assert!(html.contains("See bugs"));
     assert!(html.contains("Staging"));
+    assert!(
+        html.contains("you will be sent to <strong>http://127.0.0.1:4000</strong>"),
+        "the page names the redirect URI's origin"
+    );
+    assert!(!html.contains("Unverified app"));
     assert_eq!(hidden_value(&html, "state").as_deref(), Some("st&te"));
     assert_eq!(hidden_value(&html, "workspace_id").as_deref(), Some("ws_1"));
 }

@@ -202,6 +202,16 @@ fn client_name_is_bounded() {
         })
         .contains("formatting characters")
     );
+    for invisible in ['\u{00AD}', '\u{034F}', '\u{115F}', '\u{2028}', '\u{E0001}'] {
+        let error = rejection(ClientMetadataDocument {
+            client_name: Some(format!("To{invisible}ol")),
+            ..document()
+        });
+        assert!(
+            error.contains(&format!("U+{:04X}", u32::from(invisible))),
+            "{error}"
+        );
+    }
     let unnamed = build(
         ClientMetadataDocument {
             client_name: None,

@@ -275,6 +275,24 @@ async fn bad_metadata_is_rejected_and_nothing_stored() {
             "client_name must not contain control characters",
         ),
         (
+            "Hangul filler in name",
+            ClientMetadata {
+                client_name: Some("Acme\u{3164}".into()),
+                ..public_metadata()
+            },
+            ErrorCode::InvalidClientMetadata,
+            "(found U+3164)",
+        ),
+        (
+            "tag character in name",
+            ClientMetadata {
+                client_name: Some("Acme\u{E0041}".into()),
+                ..public_metadata()
+            },
+            ErrorCode::InvalidClientMetadata,
+            "(found U+E0041)",
+        ),
+        (
             "oversized grant list",
             ClientMetadata {
                 grant_types: Some(vec!["authorization_code".into(); 11]),

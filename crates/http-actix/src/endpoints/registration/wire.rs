@@ -136,8 +136,8 @@ impl RegistrationError {
             RegistrationError::RateLimited(wait) => OAuthError::new(
                 ErrorCode::TemporarilyUnavailable,
                 format!(
-                    "too many registrations from this address: retry in {} seconds",
-                    wait.as_secs()
+                    "too many registrations from this address: retry in {}",
+                    seconds(wait.as_secs())
                 ),
             ),
         }
@@ -174,6 +174,15 @@ impl ResponseError for RegistrationError {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs()));
         }
         response
+    }
+}
+
+/// Formats a number of seconds with the matching singular or plural noun.
+fn seconds(count: u64) -> String {
+    if count == 1 {
+        "1 second".to_owned()
+    } else {
+        format!("{count} seconds")
     }
 }
 
@@ -238,6 +247,22 @@ mod tests {
         let response = RegistrationError::RateLimited(Duration::from_secs(3)).error_response();
         assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(response.headers().get(header::RETRY_AFTER).unwrap(), "3");
+    }
+
+    #[actix_web::test]
+    async fn rate_limit_description_pluralises_seconds() {
+        let one = RegistrationError::RateLimited(Duration::from_secs(1)).error_response();
+        let body = body_of(one).await;
+        assert_eq!(
+            body["error_description"],
+            "too many registrations from this address: retry in 1 second"
+        );
+        let three = RegistrationError::RateLimited(Duration::from_secs(3)).error_response();
+        let body = body_of(three).await;
+        assert_eq!(
+            body["error_description"],
+            "too many registrations from this address: retry in 3 seconds"
+        );
     }
 
     #[actix_web::test]

@@ -6,6 +6,7 @@ use crate::client::{GrantType, TokenEndpointAuthMethod};
 use crate::error::{ErrorCode, ServiceError};
 use crate::redirect::{MAX_REDIRECT_URI_LEN, RedirectUri};
 use crate::scope::{ScopeCatalog, ScopeSet};
+use crate::text::check_visible;
 
 use super::{
     ClientMetadata, LOOPBACK_HOSTS, MAX_REGISTERED_REDIRECT_URIS, MAX_SCOPE_LEN, MAX_TYPE_ENTRIES,
@@ -19,8 +20,9 @@ fn invalid_redirect(description: impl Into<String>) -> ServiceError {
     ServiceError::rejected(ErrorCode::InvalidRedirectUri, description)
 }
 
-/// Trims a text field and checks its length and characters. An empty or
-/// blank value counts as absent.
+/// Trims a text field and checks its length and that it has no invisible
+/// characters ([`crate::text::is_invisible`]). An empty or blank value
+/// counts as absent.
 pub(super) fn optional_text(
     name: &str,
     value: &Option<String>,
@@ -34,11 +36,7 @@ pub(super) fn optional_text(
             "{name} must be at most {max_chars} characters"
         )));
     }
-    if value.chars().any(is_hidden) {
-        return Err(invalid_metadata(format!(
-            "{name} must not contain control characters or invisible formatting characters"
-        )));
-    }
+    check_visible(name, value).map_err(invalid_metadata)?;
     Ok(Some(value.to_owned()))
 }
 
@@ -213,14 +211,6 @@ pub(super) fn scope(
         return Err(invalid_metadata(format!("unknown scope: {unknown}")));
     }
     Ok(Some(scopes))
-}
-
-/// Returns whether `c` is a control character, or a zero-width or
-/// bidirectional formatting character that could disguise a name on the
-/// consent page.
-fn is_hidden(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
 }
 
 /// Cuts a client-supplied value for use in an error description.
