@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use crate::client::{ClientStatus, ClientType};
+use crate::client::{Client, ClientStatus, ClientType};
 use crate::error::{ErrorCode, ServiceError};
 use crate::ids::{ClientId, UserId, WorkspaceId};
 use crate::permission::PermissionSet;
@@ -101,7 +101,7 @@ impl<S: Store> TokenService<S> {
             return Ok(None);
         }
         let now = self.context.clock.now();
-        let Some(view) = self.active_view(token, now).await? else {
+        let Some(view) = self.active_view(token, now, None).await? else {
             return Ok(None);
         };
         if let (Some(expected), Some(audience)) = (resource, view.audience.as_deref())
@@ -149,7 +149,7 @@ impl<S: Store> TokenService<S> {
             ));
         }
 
-        let Some(view) = self.active_view(token, now).await? else {
+        let Some(view) = self.active_view(token, now, Some(&caller)).await? else {
             return Ok(Introspection::default());
         };
         if view.client_id != caller.id && !caller.resource_server {
@@ -228,11 +228,14 @@ impl<S: Store> TokenService<S> {
     }
 
     /// Looks up `token` and returns it when it is unexpired, unrevoked and
-    /// its client is active.
+    /// its client is active. `caller` is a client authenticated in this
+    /// request, so active; when the token is its own, its status is not
+    /// looked up again.
     async fn active_view(
         &self,
         token: &str,
         now: Timestamp,
+        caller: Option<&Client>,
     ) -> Result<Option<TokenView>, ServiceError> {
         let hash = SecretHash::of(token);
         let view = match SecretKind::of(token) {
@@ -272,8 +275,13 @@ impl<S: Store> TokenService<S> {
             return Ok(None);
         };
 
-        let client = self.store.find_client(&view.client_id).await?;
-        let client_active = client.is_some_and(|client| client.status == ClientStatus::Active);
+        let client_active = match caller {
+            Some(caller) if caller.id == view.client_id => true,
+            _ => {
+                let client = self.store.find_client(&view.client_id).await?;
+                client.is_some_and(|client| client.status == ClientStatus::Active)
+            }
+        };
         Ok(client_active.then_some(view))
     }
 }
