@@ -497,3 +497,64 @@ async fn clients_commands_on_postgres() {
     drop(server);
     database.drop().await;
 }
+
+#[tokio::test]
+async fn rename_revokes_consent() {
+    let server = TestServer::start();
+    let mut body = public_body();
+    body["token_endpoint_auth_method"] = json!("client_secret_basic");
+    let information = register_ok(&server, &body).await;
+    let client_id = text(&information, "client_id").to_owned();
+    let secret = text(&information, "client_secret").to_owned();
+    let client = server.oauth_client(&client_id, Some(&secret), REGISTERED_REDIRECT);
+    let tokens = authorize_and_exchange(&server, &client, &["profile"]).await;
+
+    body["client_name"] = json!("Totally Official Tool");
+    body["client_id"] = json!(client_id);
+    let url = configuration_url(&server, &client_id);
+    let token = text(&information, "registration_access_token");
+    let (status, _, updated) = send(http().put(&url).bearer_auth(token).json(&body)).await;
+    assert_eq!(status, 200, "{updated}");
+
+    let access = tokens.access_token().secret().as_str();
+    let introspect = [("token", access)];
+    let (_, _, inactive) = post(
+        &server,
+        "/oauth/introspect",
+        Some((OTHER_ID, OTHER_SECRET)),
+        &introspect,
+    )
+    .await;
+    assert_eq!(
+        inactive,
+        json!({"active": false}),
+        "tokens approved under the old name are revoked"
+    );
+}
+
+#[tokio::test]
+async fn unusable_scope_is_rejected() {
+    let server = TestServer::start();
+    let mut body = public_body();
+    body["grant_types"] = json!(["authorization_code"]);
+    body["scope"] = json!("offline_access");
+    let (status, _, error) = register(&server, &body, None).await;
+    assert_eq!(status, 400, "{error}");
+    assert_eq!(error["error"], "invalid_client_metadata");
+}
+
+#[tokio::test]
+async fn blank_name_is_rejected() {
+    let server = TestServer::start();
+    for name in [
+        "\u{2800}\u{17b5}",
+        "-- !! --",
+        "e\u{301}\u{301}\u{301}\u{301}",
+    ] {
+        let mut body = public_body();
+        body["client_name"] = json!(name);
+        let (status, _, error) = register(&server, &body, None).await;
+        assert_eq!(status, 400, "{name:?}: {error}");
+        assert_eq!(error["error"], "invalid_client_metadata", "{name:?}");
+    }
+}

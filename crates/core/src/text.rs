@@ -18,9 +18,14 @@ use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 /// combining grapheme joiner U+034F, U+180E, U+061C and the tag characters
 /// (U+E0000 to U+E007F).
 ///
+/// It also covers the other default-ignorable marks that draw nothing: the
+/// variation selectors (U+FE00 to U+FE0F, U+E0100 to U+E01EF), the
+/// Mongolian free variation selectors (U+180B to U+180D, U+180F), the Khmer
+/// inherent vowels U+17B4 and U+17B5, and the blank Braille pattern U+2800.
+///
 /// The listed code points are named explicitly because their category is
-/// a letter or mark (the Hangul fillers, U+034F) or changed between
-/// Unicode versions (U+180E, U+061C).
+/// a letter, mark or symbol (the Hangul fillers, U+034F, the selectors) or
+/// changed between Unicode versions (U+180E, U+061C).
 pub fn is_invisible(c: char) -> bool {
     let category = matches!(
         c.general_category(),
@@ -43,21 +48,57 @@ pub fn is_invisible(c: char) -> bool {
                 | '\u{180E}'
                 | '\u{061C}'
                 | '\u{E0000}'..='\u{E007F}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{E0100}'..='\u{E01EF}'
+                | '\u{180B}'..='\u{180D}'
+                | '\u{180F}'
+                | '\u{17B4}'
+                | '\u{17B5}'
+                | '\u{2800}'
         )
 }
+
+/// Maximum number of combining marks allowed after one base character;
+/// longer stacks draw over the text around them.
+pub const MAX_COMBINING_MARKS: usize = 3;
 
 /// Checks that `text`, the value of the field `field`, contains no
 /// character for which [`is_invisible`] holds. The error is a description
 /// for the client that names the first such character.
 pub fn check_visible(field: &str, text: &str) -> Result<(), String> {
-    match text.chars().find(|c| is_invisible(*c)) {
-        None => Ok(()),
-        Some(c) => Err(format!(
+    if let Some(c) = text.chars().find(|c| is_invisible(*c)) {
+        return Err(format!(
             "{field} must not contain control characters or invisible formatting characters \
              (found U+{:04X})",
             u32::from(c)
-        )),
+        ));
     }
+
+    let mut marks_in_a_row = 0;
+    for c in text.chars() {
+        let mark = matches!(
+            c.general_category(),
+            GeneralCategory::NonspacingMark | GeneralCategory::EnclosingMark
+        );
+        marks_in_a_row = if mark { marks_in_a_row + 1 } else { 0 };
+        if marks_in_a_row > MAX_COMBINING_MARKS {
+            return Err(format!(
+                "{field} must not stack more than {MAX_COMBINING_MARKS} combining marks on one character"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks that a display name `text`, the value of `field`, has at least
+/// one letter or digit, so that it cannot render as blank or as
+/// punctuation alone.
+pub fn check_readable_name(field: &str, text: &str) -> Result<(), String> {
+    check_visible(field, text)?;
+    if !text.chars().any(char::is_alphanumeric) {
+        return Err(format!("{field} must contain at least one letter or digit"));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -125,5 +166,39 @@ mod tests {
         let error = check_visible("client_name", "Acme\u{3164}\u{200B}").unwrap_err();
         assert!(error.starts_with("client_name must not contain"), "{error}");
         assert!(error.contains("U+3164"), "{error}");
+    }
+
+    #[test]
+    fn blank_looking_characters_are_invisible() {
+        for c in [
+            '\u{2800}',
+            '\u{17B4}',
+            '\u{17B5}',
+            '\u{180B}',
+            '\u{FE0F}',
+            '\u{E0100}',
+        ] {
+            assert!(is_invisible(c), "U+{:04X}", u32::from(c));
+        }
+    }
+
+    #[test]
+    fn stacked_marks_are_rejected() {
+        let three = format!("e{}", "\u{0301}".repeat(3));
+        let four = format!("e{}", "\u{0301}".repeat(4));
+        assert!(check_visible("client_name", &three).is_ok());
+        let error = check_visible("client_name", &four).unwrap_err();
+        assert!(error.contains("combining marks"), "{error}");
+    }
+
+    #[test]
+    fn readable_name_needs_letter_or_digit() {
+        assert!(check_readable_name("client_name", "Acme 2").is_ok());
+        assert!(check_readable_name("client_name", "\u{5f35}").is_ok());
+        let error = check_readable_name("client_name", "-- !! --").unwrap_err();
+        assert_eq!(
+            error,
+            "client_name must contain at least one letter or digit"
+        );
     }
 }

@@ -36,7 +36,7 @@ use crate::client::{
 use crate::ids::ClientId;
 use crate::redirect::{MAX_REDIRECT_URI_LEN, RedirectUri};
 use crate::scope::{ScopeCatalog, ScopeSet};
-use crate::text::check_visible;
+use crate::text::check_readable_name;
 use crate::time::Timestamp;
 
 /// Shortest time a fetched document is reused before it is fetched again.
@@ -299,7 +299,9 @@ fn client_name(document: &ClientMetadataDocument, host: &str) -> Result<String, 
             "client_name is longer than {MAX_CLIENT_NAME_CHARS} characters"
         ));
     }
-    check_visible("client_name", name)?;
+    if !name.is_empty() {
+        check_readable_name("client_name", name)?;
+    }
     Ok(if name.is_empty() {
         host.to_owned()
     } else {

@@ -118,8 +118,9 @@ impl<S: Store> RegistrationService<S> {
         self.policy
     }
 
-    /// Registers a client (RFC 7591 section 3), or returns the identical
-    /// earlier registration from the same source address with fresh secrets.
+    /// Registers a client (RFC 7591 section 3). An identical earlier public
+    /// registration from the same source address is returned instead, with
+    /// no credentials.
     #[tracing::instrument(skip_all, fields(source_address = request.source_address.as_deref()))]
     pub async fn register(&self, request: RegistrationRequest) -> Result<Registered, ServiceError> {
         self.check_initial_access_token(request.initial_access_token.as_deref())
@@ -158,6 +159,7 @@ impl<S: Store> RegistrationService<S> {
             &self.context,
             now,
         );
+        check_usable_scopes(&client)?;
         match self.store.insert_client(&client).await {
             Ok(()) => {}
             Err(StoreError::Conflict(reason)) => {
@@ -226,6 +228,19 @@ impl<S: Store> RegistrationService<S> {
         }
         Ok(())
     }
+}
+
+/// Rejects a client left with no scope it could request, as when it
+/// registered only `offline_access` without the refresh token grant.
+pub(super) fn check_usable_scopes(client: &Client) -> Result<(), ServiceError> {
+    if client.allowed_scopes.is_empty() {
+        return Err(ServiceError::rejected(
+            ErrorCode::InvalidClientMetadata,
+            "scope leaves the client no scope to request: offline_access needs the \
+             refresh_token grant type",
+        ));
+    }
+    Ok(())
 }
 
 /// Answers an identical public registration with the existing client and

@@ -206,7 +206,7 @@ impl<S: Store> TokenService<S> {
             .await?;
         if grant.is_none_or(|grant| grant.id != *grant_id) {
             tracing::info!(%grant_id, "authorization redeemed after its grant was revoked");
-            return Err(invalid_grant("the member revoked this authorization"));
+            return Err(invalid_grant("this authorization was revoked"));
         }
         let membership = self.store.find_membership(workspace_id, user_id).await?;
         if membership.is_none() {

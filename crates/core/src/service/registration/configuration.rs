@@ -7,7 +7,8 @@ use crate::error::{ErrorCode, ServiceError, StoreError};
 use crate::ids::ClientId;
 use crate::secret::{Secret, SecretKind};
 use crate::service::registration::{
-    ClientMetadata, RegistrationService, ValidatedMetadata, invalid_token, new_client, validate,
+    ClientMetadata, RegistrationService, ValidatedMetadata, check_usable_scopes, invalid_token,
+    new_client, validate,
 };
 use crate::store::Store;
 
@@ -24,9 +25,10 @@ impl<S: Store> RegistrationService<S> {
 
     /// Replaces the client's metadata with `metadata` (RFC 7592 section
     /// 2.2), under the same rules as a registration. Secrets, the
-    /// registration access token and the client ID stay. When the redirect
-    /// URIs change, every grant to the client is revoked with its tokens, so
-    /// no remembered consent carries over to URIs members never saw.
+    /// registration access token and the client ID stay. When the name or
+    /// the redirect URIs change, every grant to the client is revoked with
+    /// its tokens, so no remembered consent carries over to a name or URIs
+    /// members never saw.
     pub async fn update(
         &self,
         client_id: &str,
@@ -50,6 +52,7 @@ impl<S: Store> RegistrationService<S> {
             &self.context,
             client.created_at,
         );
+        check_usable_scopes(&updated)?;
         updated.secrets = client.secrets;
         updated.status = client.status;
 
@@ -66,10 +69,12 @@ impl<S: Store> RegistrationService<S> {
         }
         tracing::info!(client_id = %updated.id, "registered client updated");
 
-        if updated.redirect_uris != client.redirect_uris {
+        // Members approved the client under its old name and redirect
+        // URIs; remembered consent must not carry over to new ones.
+        if updated.redirect_uris != client.redirect_uris || updated.name != client.name {
             let now = self.context.clock.now();
             let revoked = self.store.revoke_client_grants(&updated.id, now).await?;
-            tracing::info!(client_id = %updated.id, revoked, "redirect URIs changed; grants revoked");
+            tracing::info!(client_id = %updated.id, revoked, "name or redirect URIs changed; grants revoked");
         }
         Ok(updated)
     }

@@ -19,7 +19,10 @@ use crate::secret::SecretHash;
 
 mod fields;
 
-use fields::{auth_method, client_uri, grant_types, optional_text, redirect_uris, scope};
+use crate::text::check_readable_name;
+use fields::{
+    auth_method, client_uri, grant_types, invalid_metadata, optional_text, redirect_uris, scope,
+};
 
 /// Maximum length of `client_name`, in characters.
 pub const MAX_CLIENT_NAME_LEN: usize = 100;
@@ -172,6 +175,9 @@ pub(crate) fn validate(
     catalog: &ScopeCatalog,
 ) -> Result<ValidatedMetadata, ServiceError> {
     let client_name = optional_text("client_name", &metadata.client_name, MAX_CLIENT_NAME_LEN)?;
+    if let Some(name) = &client_name {
+        check_readable_name("client_name", name).map_err(invalid_metadata)?;
+    }
     let software_id = optional_text("software_id", &metadata.software_id, MAX_SOFTWARE_FIELD_LEN)?;
     let software_version = optional_text(
         "software_version",

@@ -399,8 +399,7 @@ async fn assert_revoked_authorization_rejected(
 
 #[tokio::test]
 async fn code_of_revoked_grant_is_rejected() {
-    assert_revoked_authorization_rejected(None, true, "the member revoked this authorization")
-        .await;
+    assert_revoked_authorization_rejected(None, true, "this authorization was revoked").await;
 }
 
 #[tokio::test]
@@ -408,7 +407,7 @@ async fn code_of_replaced_grant_is_rejected() {
     assert_revoked_authorization_rejected(
         Some("grt_later"),
         true,
-        "the member revoked this authorization",
+        "this authorization was revoked",
     )
     .await;
 }

@@ -249,7 +249,7 @@ async fn revoked_grant_revokes_family() {
         assert_rejected(
             &rejection(result),
             ErrorCode::InvalidGrant,
-            "the member revoked this authorization",
+            "this authorization was revoked",
         );
     }
 }

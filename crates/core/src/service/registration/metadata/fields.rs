@@ -12,7 +12,7 @@ use super::{
     ClientMetadata, LOOPBACK_HOSTS, MAX_REGISTERED_REDIRECT_URIS, MAX_SCOPE_LEN, MAX_TYPE_ENTRIES,
 };
 
-fn invalid_metadata(description: impl Into<String>) -> ServiceError {
+pub(super) fn invalid_metadata(description: impl Into<String>) -> ServiceError {
     ServiceError::rejected(ErrorCode::InvalidClientMetadata, description)
 }
 
