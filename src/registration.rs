@@ -4,7 +4,7 @@
 //!
 //! The subcommands act on the PostgreSQL database of `DATABASE_URL` (or
 //! `--database-url`) and its `--database-schema`. They need PostgreSQL:
-//! the in-memory store lives inside one server process and holds no state
+//! the in-memory store lives inside one server process and keeps no state
 //! between processes, so a subcommand could not reach it.
 
 use std::sync::Arc;
@@ -23,7 +23,7 @@ use oauth_apps_store_postgres::PostgresStore;
 use crate::cli::DatabaseArgs;
 use crate::database;
 
-/// Who may register clients at `POST /oauth/register`.
+/// Registration policy of `POST /oauth/register`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PolicyArg {
     /// Anyone, public and confidential clients alike.
@@ -36,7 +36,7 @@ pub enum PolicyArg {
 /// Settings of dynamic client registration.
 #[derive(Debug, Clone, Args)]
 pub struct RegistrationArgs {
-    /// Who may register clients: `open`, or `initial-access-token` to
+    /// Registration policy: `open`, or `initial-access-token` to
     /// require a token from `oauth-apps registration-token create`.
     #[arg(
         long,
@@ -204,7 +204,7 @@ fn open(args: &DatabaseArgs) -> anyhow::Result<RegistrationService<PostgresStore
     let Some(url) = args.database_url.as_deref() else {
         bail!(
             "no database: set DATABASE_URL or --database-url. These commands need PostgreSQL, \
-             because the in-memory store holds no state between processes"
+             because the in-memory store keeps no state between processes"
         );
     };
     let store = database::connect(args, url)?;

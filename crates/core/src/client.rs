@@ -54,7 +54,7 @@ pub enum Environment {
     Development,
 }
 
-/// How a client came to exist.
+/// Origin of a client's registration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RegistrationSource {
@@ -117,7 +117,7 @@ impl GrantType {
     }
 }
 
-/// How a client authenticates at the token endpoint (RFC 7591 section 2).
+/// Client authentication method at the token endpoint (RFC 7591 section 2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TokenEndpointAuthMethod {
@@ -151,7 +151,7 @@ impl TokenEndpointAuthMethod {
     }
 }
 
-/// What the server records about a client that registered itself.
+/// Registration record of a client that registered itself.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Registration {
     /// Hash of the RFC 7592 registration access token; `None` for clients
@@ -224,7 +224,7 @@ pub struct Client {
     pub pkce: PkceMode,
     /// Deployment stage.
     pub environment: Environment,
-    /// How the client was registered.
+    /// Origin of the registration.
     pub source: RegistrationSource,
     /// Active or suspended.
     pub status: ClientStatus,

@@ -3,7 +3,7 @@
 //! state machine.
 //!
 //! A device authorization is pending until a member approves or denies it,
-//! or until it expires. Polling a pending one answers
+//! or until it expires. Polling a pending one returns
 //! `authorization_pending`, or `slow_down` when the client polls faster
 //! than its interval, which then grows by 5 seconds (RFC 8628 section 3.5)
 //! up to [`MAX_POLL_INTERVAL`].
@@ -49,7 +49,7 @@ pub fn format_user_code(code: &str) -> String {
     format!("{first}-{second}")
 }
 
-/// What a member decided, with what the approval binds.
+/// A member's approval, with what it binds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceApproval {
     /// The member who approved.
@@ -111,7 +111,7 @@ pub enum DeviceEvent {
     Poll,
 }
 
-/// What a poll or decision tells the caller, besides the new state.
+/// Reason a poll or decision did not succeed, returned with the new state.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DeviceRejection {
     /// No member has decided yet (`authorization_pending`).
@@ -135,7 +135,7 @@ pub enum DeviceRejection {
 }
 
 /// Applies `event` to `authorization` at `now`. On success returns the
-/// updated authorization; a poll that must be answered with an error still
+/// updated authorization; a poll rejected with an error still
 /// updates the poll time and interval, so the error comes with the
 /// authorization to store.
 pub fn transition(

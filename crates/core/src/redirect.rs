@@ -23,13 +23,13 @@ const FORBIDDEN_SCHEMES: [&str; 5] = ["javascript", "data", "file", "vbscript", 
 #[serde(try_from = "String", into = "String")]
 pub struct RedirectUri(String);
 
-/// A redirect URI breaks a registration rule; the message says which.
+/// A redirect URI breaks a registration rule, named in the message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid redirect URI {uri:?}: {reason}")]
 pub struct InvalidRedirectUri {
     /// The rejected URI, cut to 200 characters.
     pub uri: String,
-    /// Which rule it breaks.
+    /// The rule it breaks.
     pub reason: &'static str,
 }
 
@@ -74,7 +74,7 @@ impl RedirectUri {
         }
 
         // Browsers and URL parsers read odd forms such as `https:host` or
-        // `https:/host` differently; only the parser's own form is accepted,
+        // `https:/host` differently. Only the parser's own form is accepted,
         // so the registered string means the same thing everywhere.
         if matches!(scheme, "https" | "http") && parsed.as_str() != uri {
             return Err(reject(

@@ -1,5 +1,5 @@
 //! Scopes (RFC 6749 section 3.3) and the catalog that maps each scope this
-//! server knows to the permissions it allows.
+//! server supports to the permissions it allows.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -154,7 +154,7 @@ impl FromIterator<Scope> for ScopeSet {
     }
 }
 
-/// One scope the server knows: its name, the words the consent page shows
+/// One scope the server supports: its name, the words the consent page shows
 /// and the permissions it allows.
 #[derive(Debug, Clone)]
 pub struct CatalogEntry {
@@ -166,7 +166,7 @@ pub struct CatalogEntry {
     pub permissions: PermissionSet,
 }
 
-/// The scopes this server knows.
+/// The scopes this server supports.
 #[derive(Debug, Clone)]
 pub struct ScopeCatalog {
     entries: Vec<CatalogEntry>,

@@ -18,7 +18,7 @@ const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop
 const BODY_LEN: usize = 43;
 const CHECKSUM_LEN: usize = 6;
 
-/// What a secret is for; each kind has its own prefix.
+/// Purpose of a secret; each kind has its own prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SecretKind {
     /// Authorization code (RFC 6749 section 4.1.2).
@@ -136,7 +136,8 @@ impl Secret {
         self.kind
     }
 
-    /// Returns the plain-text value, to send to its owner exactly once.
+    /// Returns the plain-text value. Callers send it to its owner once and
+    /// store only [`Secret::hash`].
     pub fn expose(&self) -> &str {
         &self.value
     }

@@ -4,7 +4,7 @@
 //! Operations that guard an invariant across requests are atomic in the
 //! store itself: [`CodeStore::redeem_code`], [`TokenStore::rotate_refresh_token`],
 //! [`TokenStore::revoke_family`] and [`GrantStore::revoke_grant`]. A backend
-//! must give the same answer however many callers race, and the
+//! must return the same result however many callers race, and the
 //! `oauth-apps-store-tests` suite checks that it does.
 
 use async_trait::async_trait;
@@ -94,7 +94,7 @@ pub trait ClientStore: Send + Sync {
 pub struct InitialAccessToken {
     /// SHA-256 of the token text.
     pub hash: SecretHash,
-    /// What the admin called it, for listings.
+    /// Label the admin gave it, shown in listings.
     pub label: String,
     /// Creation time.
     pub created_at: Timestamp,
@@ -122,7 +122,7 @@ pub trait InitialAccessTokenStore: Send + Sync {
 )]
 pub enum DevicePoll {
     /// This poll redeemed the approved authorization and created its token
-    /// family; the record is returned as it now stands.
+    /// family; the record is returned as it is now stored.
     Redeemed(DeviceAuthorization),
     /// Not redeemed; the reason, after the poll time and interval were
     /// stored.

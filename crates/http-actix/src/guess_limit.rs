@@ -8,7 +8,7 @@
 //! IPv4 address or an IPv6 /64, [`client_network`]). The page rejects
 //! further codes with 429 once any key reaches the limit. The counts live
 //! in this process's memory: processes behind a load balancer count
-//! separately, and a restart forgets them.
+//! separately, and a restart clears them.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
@@ -100,7 +100,7 @@ impl GuessLimiter {
 }
 
 /// Returns the limiter key of a session: a hash of its binding, so the
-/// table holds no session cookie.
+/// table contains no session cookie.
 pub(crate) fn session_key(binding: &str) -> String {
     let digest = Sha256::digest(binding.as_bytes());
     let hex: String = digest[..16]

@@ -25,8 +25,9 @@ pub const MAX_DESCRIPTION_LEN: usize = 1000;
 /// Maximum number of redirect URIs of one app.
 pub const MAX_REDIRECT_URIS: usize = 20;
 
-/// What an admin supplies to register an app.
-#[derive(Debug, Clone)]
+/// The fields an admin supplies to register an app. Its `Debug` output
+/// redacts the chosen client secret.
+#[derive(Clone)]
 pub struct NewClient {
     /// Managing workspace, or `None` for a client any workspace may approve.
     pub workspace_id: Option<WorkspaceId>,
@@ -55,6 +56,25 @@ pub struct NewClient {
     /// Whether the app is a resource server that may introspect tokens of
     /// other apps; only confidential apps can be.
     pub resource_server: bool,
+}
+
+impl std::fmt::Debug for NewClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewClient")
+            .field("workspace_id", &self.workspace_id)
+            .field("client_id", &self.client_id)
+            .field("name", &self.name)
+            .field("client_type", &self.client_type)
+            .field("redirect_uris", &self.redirect_uris)
+            .field("allowed_scopes", &self.allowed_scopes)
+            .field("environment", &self.environment)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("resource_server", &self.resource_server)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Creates and manages workspaces, users and apps.

@@ -55,7 +55,7 @@ pub struct Introspection {
     pub workspace_id: Option<String>,
 }
 
-/// Who an active access token acts for, and what it may do now.
+/// The member, workspace and client an active access token acts for, and what it may do now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
     /// The member.
@@ -74,7 +74,7 @@ pub struct Principal {
     pub expires_at: Timestamp,
 }
 
-/// What the store holds for a presented token, normalised.
+/// Stored record of a presented token, in one shape for both token kinds.
 struct TokenView {
     client_id: ClientId,
     user_id: UserId,

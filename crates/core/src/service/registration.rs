@@ -31,6 +31,7 @@
 //! number of registrations. Software statements are ignored. An update
 //! cannot turn a public client into a confidential one or back.
 
+use std::fmt;
 use std::sync::Arc;
 
 use crate::client::{
@@ -56,7 +57,7 @@ pub use metadata::{
 };
 use metadata::{ValidatedMetadata, validate};
 
-/// Who may register clients.
+/// Policy for who may register clients.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RegistrationPolicy {
     /// Anyone may register, public and confidential clients alike.
@@ -66,8 +67,9 @@ pub enum RegistrationPolicy {
     InitialAccessToken,
 }
 
-/// A registration request as the HTTP layer received it.
-#[derive(Debug, Clone, Default)]
+/// A registration request as the HTTP layer received it. Its `Debug`
+/// output redacts the initial access token.
+#[derive(Clone, Default)]
 pub struct RegistrationRequest {
     /// The client metadata of the body.
     pub metadata: ClientMetadata,
@@ -76,6 +78,17 @@ pub struct RegistrationRequest {
     pub initial_access_token: Option<String>,
     /// The network address the request came from.
     pub source_address: Option<String>,
+}
+
+impl fmt::Debug for RegistrationRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let token = self.initial_access_token.as_ref().map(|_| "<redacted>");
+        f.debug_struct("RegistrationRequest")
+            .field("metadata", &self.metadata)
+            .field("initial_access_token", &token)
+            .field("source_address", &self.source_address)
+            .finish()
+    }
 }
 
 /// A registered client and the secrets to send to it once.
@@ -164,7 +177,7 @@ impl<S: Store> RegistrationService<S> {
             Ok(()) => {}
             Err(StoreError::Conflict(reason)) => {
                 // An identical registration from the same source was stored
-                // between the lookup above and this insert: answer as for a
+                // between the lookup above and this insert: return it as for a
                 // repeated registration.
                 if let Some(fingerprint) = &fingerprint
                     && let Some(existing) =
@@ -243,8 +256,8 @@ pub(super) fn check_usable_scopes(client: &Client) -> Result<(), ServiceError> {
     Ok(())
 }
 
-/// Answers an identical public registration with the existing client and
-/// no credentials.
+/// Returns the existing client for an identical public registration,
+/// with no credentials.
 fn repeated(client: Client) -> Registered {
     tracing::info!(client_id = %client.id, "identical registration returned the existing client");
     Registered {
@@ -285,7 +298,7 @@ fn new_client(
         }
     };
     // A refresh token is of no use to a client without the refresh grant,
-    // so such a client does not get `offline_access`; the registration
+    // so such a client does not get `offline_access`. The registration
     // response shows the scopes it got (RFC 7591 section 3.2.1).
     if !validated.grant_types.contains(&GrantType::RefreshToken) {
         let offline = ScopeSet::from_known([OFFLINE_ACCESS]);

@@ -61,7 +61,7 @@ pub(crate) async fn register<S: Store + 'static>(
             .map(|secret| secret.expose()),
         &state.context.settings.issuer,
     );
-    // An identical earlier registration is answered with 200 and the
+    // An identical earlier registration gets 200 and the
     // existing client, without credentials; a new one with 201.
     let status = if registered.existing {
         StatusCode::OK

@@ -188,3 +188,14 @@ async fn registered_app_keeps_its_settings() {
     assert_eq!(client.redirect_uris[0].as_str(), REDIRECT_URI);
     assert_eq!(client.created_at, NOW);
 }
+
+#[test]
+fn new_client_debug_redacts_secret() {
+    let new = NewClient {
+        client_secret: Some("chosen-secret-value-0123456789abcdef".into()),
+        ..new_client()
+    };
+    let shown = format!("{new:?}");
+    assert!(!shown.contains("chosen-secret-value"), "{shown}");
+    assert!(shown.contains("<redacted>"), "{shown}");
+}

@@ -624,3 +624,14 @@ async fn client_without_refresh_grant_gets_no_offline_access() {
         );
     }
 }
+
+#[test]
+fn request_debug_redacts_initial_access_token() {
+    let request = RegistrationRequest {
+        initial_access_token: Some("oiat_secret-value".into()),
+        ..request(public_metadata())
+    };
+    let shown = format!("{request:?}");
+    assert!(!shown.contains("secret-value"), "{shown}");
+    assert!(shown.contains("<redacted>"), "{shown}");
+}

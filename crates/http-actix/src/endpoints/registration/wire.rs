@@ -111,7 +111,7 @@ pub(crate) enum RegistrationError {
     /// The service rejected the request or the store failed.
     #[error(transparent)]
     Service(#[from] ServiceError),
-    /// The body is not JSON client metadata; the message says why.
+    /// The body is not JSON client metadata; the message gives the reason.
     #[error("{0}")]
     BadBody(String),
     /// A configuration request without a Bearer token.
